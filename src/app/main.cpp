@@ -1,0 +1,73 @@
+// fimon: file integrity and activity monitoring agent.
+#include <filesystem>
+#include <iostream>
+
+#include "app/agent_context.hpp"
+#include "app/verbs.hpp"
+#include "core/log.hpp"
+#include "core/path_filter.hpp"
+#include "platform/lifecycle.hpp"
+
+namespace {
+
+const char* kUsage =
+    "usage: fimon <verb> [options]\n"
+    "verbs:\n"
+    "  run           monitor the watched trees and ship events\n"
+    "  setup         install the index template (and ILM policy) in Elasticsearch\n"
+    "  scan          one pass over the watched trees\n"
+    "  check-config  validate the configuration and print it (secrets redacted)\n"
+    "  version       print the version\n"
+    "options (also YAML keys in --config FILE):\n"
+    "  --config FILE                      YAML file with the options below\n";
+
+int usage_error(const std::string& message) {
+  std::cerr << "fimon: " << message << "\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fimon::platform::prepare_termination_handling();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto cl = fimon::parse_command_line(args);
+  if (!cl) {
+    std::cerr << "fimon: config error: " << cl.error().message() << "\n";
+    return 2;
+  }
+  if (cl->help || cl->verb.empty()) {
+    std::cout << kUsage << fimon::options_help();
+    return cl->help ? 0 : 2;
+  }
+  fimon::Config& config = cl->config;
+  const std::string& verb = cl->verb;
+  if (verb == "version") {
+    std::cout << "fimon " << fimon::kFimonVersion << "\n";
+    return 0;
+  }
+  if (verb != "run" && verb != "setup" && verb != "scan" && verb != "check-config") {
+    return usage_error("unknown verb '" + verb + "'");
+  }
+  for (auto& w : config.watch) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(w, ec);
+    if (!ec) w = fimon::normalize_path(absolute.string());
+  }
+  if (config.es_urls.empty()) config.es_urls.push_back("http://127.0.0.1:9200");
+  if (auto s = fimon::validate(config, verb == "check-config" ? "run" : verb); !s) {
+    std::cerr << "fimon: config error: " << s.error().message() << "\n";
+    return 2;
+  }
+  fimon::log::Level level;
+  fimon::log::parse_level(config.log_level, &level);
+  fimon::log::set_level(level);
+
+  if (verb == "check-config") {
+    std::cout << fimon::describe(config);
+    return 0;
+  }
+  if (verb == "setup") return fimon::run_setup(config);
+  if (verb == "scan") return fimon::run_scan(config);
+  return fimon::run_agent(config);
+}

@@ -1,0 +1,33 @@
+#include "core/log.hpp"
+#include "sinks/console/console_sink.hpp"
+#include "sinks/elasticsearch/elasticsearch_sink.hpp"
+#include "app/verbs.hpp"
+
+namespace fimon {
+
+platform::HttpOptions http_options(const Config& c) {
+  platform::HttpOptions o;
+  o.ca_file = c.es_ca_file;
+  o.verify_tls = c.es_tls_verify;
+  o.username = c.es_username;
+  o.password = c.es_password;
+  o.api_key = c.es_api_key;
+  return o;
+}
+
+Result<std::unique_ptr<Sink>> make_sink(const Config& c) {
+  if (c.output == "console") return std::unique_ptr<Sink>(new ConsoleSink());
+  if (!c.es_tls_verify) log::warn("es-tls-verify is false: Elasticsearch's identity is not checked");
+  ElasticsearchSinkOptions o;
+  o.urls = c.es_urls;
+  o.http = http_options(c);
+  o.index = c.data_stream;
+  o.max_docs = c.bulk_max_docs;
+  o.max_bytes = c.bulk_max_bytes;
+  o.flush_interval_ms = c.bulk_flush_ms;
+  auto sink = ElasticsearchSink::create(std::move(o));
+  if (!sink) return sink.error();
+  return std::unique_ptr<Sink>(std::move(sink.value()));
+}
+
+}  // namespace fimon

@@ -1,0 +1,85 @@
+// `fimon run`: sources -> pipeline -> sink until SIGINT/SIGTERM, then flush and exit 0.
+#include <chrono>
+
+#include "app/agent_context.hpp"
+#include "app/pipeline.hpp"
+#include "app/verbs.hpp"
+#include "core/log.hpp"
+#include "platform/lifecycle.hpp"
+#include "sinks/elasticsearch/client.hpp"
+
+namespace fimon {
+namespace {
+
+constexpr auto kStatsInterval = std::chrono::seconds(60);
+constexpr std::uint64_t kShutdownDeliveryMs = 10000;
+
+void log_stats(const char* when, const Source& source, const Pipeline& pipeline, const Sink& sink) {
+  const SourceStats& s = source.stats();
+  const SinkStats& k = sink.stats();
+  log::info("stats (", when, "): source=", source.name(), " kernel_events=", s.events.load(),
+            " changes=", s.changes.load(), " overflows=", s.overflows.load(), " unresolved=", s.unresolved.load(),
+            " refused=", s.refused.load(), " rescans=", s.rescans.load(), " analysed=", pipeline.stats().analysed.load(),
+            " pending=", pipeline.pending(), " delivered=", k.delivered.load(), " duplicates=", k.duplicates.load(),
+            " retried=", k.retried.load(), " rejected=", k.rejected.load(), " dropped=", k.dropped.load());
+}
+
+void report_cluster(const Config& c) {
+  auto client = ElasticsearchClient::create(c.es_urls, http_options(c));
+  if (!client) return;
+  auto info = (*client)->probe();
+  if (info) {
+    log::info("elasticsearch: ", info->version, " at ", c.es_urls.front(), ", shipping to ", c.data_stream);
+  } else {
+    log::warn("elasticsearch: ", info.error().message(), " (events are kept and retried)");
+  }
+}
+
+}  // namespace
+
+int run_agent(const Config& c) {
+  auto context = make_agent_context(c);
+  if (!context) {
+    log::error(context.error().message());
+    return 1;
+  }
+  auto sink = make_sink(c);
+  if (!sink) {
+    log::error(sink.error().message());
+    return 1;
+  }
+  if (c.output == "elasticsearch") report_cluster(c);
+
+  // The agent's own state is never monitored, whatever the watch list says.
+  const PathFilter filter(c.watch, c.exclude, {c.state_dir});
+  Pipeline pipeline(c, *context, sink->get());
+  SourceContext source_context{&filter, &pipeline, platform::current_pid()};
+  auto source = make_source(c.backend, source_context);
+  if (!source) {
+    log::error("no file activity source could start: ", source.error().message());
+    return 1;
+  }
+  pipeline.start();
+  if (auto s = (*source)->start(); !s) {
+    log::error(s.error().message());
+    return 1;
+  }
+  log::info("fimon ", kFimonVersion, " running: ", c.watch.size(), " watched trees, source ", (*source)->name(),
+            ", agent id ", context->agent_id);
+
+  auto next_stats = std::chrono::steady_clock::now() + kStatsInterval;
+  while (!platform::wait_for_termination(std::chrono::milliseconds(500))) {
+    if (std::chrono::steady_clock::now() >= next_stats) {
+      log_stats("periodic", **source, pipeline, **sink);
+      next_stats += kStatsInterval;
+    }
+  }
+  log::info("stopping: flushing pending changes");
+  (*source)->stop();
+  pipeline.drain_and_stop();
+  (*sink)->close(kShutdownDeliveryMs);
+  log_stats("final", **source, pipeline, **sink);
+  return 0;
+}
+
+}  // namespace fimon

@@ -1,0 +1,76 @@
+// fimon's configuration: one table of options (config_options.cpp) feeds the command-line flags,
+// the YAML keys (the same names: "es-url" or "es_url"), `fimon check-config` and `--help`.
+// Loading order: defaults, then the YAML file named by --config, then flags (flags win).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/event.hpp"
+#include "core/result.hpp"
+
+namespace fimon {
+
+struct Config {
+  std::string config_file;
+  std::vector<std::string> watch;
+  std::vector<std::string> exclude;
+  std::string backend = "auto";  // auto | fanotify | inotify
+  std::string output = "elasticsearch";  // elasticsearch | console
+  std::string state_dir = "/var/lib/fimon";
+  std::string log_level = "info";
+
+  // Elasticsearch
+  std::vector<std::string> es_urls;
+  std::string es_api_key;   // secret: never logged
+  std::string es_username;
+  std::string es_password;  // secret: read from es-password-file, never logged
+  std::string es_ca_file;
+  bool es_tls_verify = true;
+  std::string data_stream = "logs-fimon.file-default";
+  std::string index_mode = "data_stream";  // data_stream | index
+  std::uint64_t bulk_max_docs = 1000;
+  std::uint64_t bulk_max_bytes = 5 * 1024 * 1024;
+  std::uint64_t bulk_flush_ms = 1000;
+
+  // Analysis
+  std::vector<HashAlgo> hashes{HashAlgo::kSha256};
+  std::uint64_t max_file_size = 1ULL << 30;
+  std::uint64_t workers = 2;
+
+  // Coalescing: when a burst of changes to one file becomes one event.
+  std::uint64_t close_settle_ms = 200;   // after close-after-write, wait this long for more writes
+  std::uint64_t quiet_period_ms = 2000;  // files held open: emit after this much silence
+  std::uint64_t max_delay_ms = 30000;    // ...or at the latest this long after the first change
+  std::uint64_t max_pending_files = 200000;
+
+  // Tests only shorten timers; there is no other knob.
+};
+
+// What a verb needs beyond the options: the verb itself and any positional arguments.
+struct CommandLine {
+  std::string verb;
+  Config config;
+  bool help = false;
+};
+
+// Parses argv (argv[0] excluded). Errors name the option and the reason in one line.
+Result<CommandLine> parse_command_line(const std::vector<std::string>& args);
+
+// Loads YAML text into `config` (used by parse_command_line; exposed for tests).
+Status apply_yaml(const std::string& yaml_text, const std::string& origin, Config* config);
+
+// Checks cross-option consistency after loading (e.g. run needs something to watch).
+Status validate(const Config& config, const std::string& verb);
+
+// The effective configuration as YAML, secrets replaced by "<redacted>".
+std::string describe(const Config& config);
+
+// One line per option for --help.
+std::string options_help();
+
+Result<std::uint64_t> parse_size(const std::string& text);
+Result<std::uint64_t> parse_duration_ms(const std::string& text);
+
+}  // namespace fimon

@@ -1,0 +1,192 @@
+#include "core/ecs_document.hpp"
+
+#include <cstdio>
+
+#include "core/ecs_fields.hpp"
+#include "core/json_writer.hpp"
+#include "core/path_filter.hpp"
+#include "core/text.hpp"
+#include "platform/crypto.hpp"
+
+namespace fimon {
+namespace {
+
+const char* event_type(Action a) {
+  switch (a) {
+    case Action::kCreated:
+      return "creation";
+    case Action::kDeleted:
+      return "deletion";
+    case Action::kScanned:
+      return "info";
+    default:
+      return "change";
+  }
+}
+
+std::string extension_of(std::string_view name) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size()) return {};
+  return std::string(name.substr(dot + 1));
+}
+
+std::string octal_mode(std::uint32_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+  return buf;
+}
+
+// Writes a path field and returns whether it had to be escaped.
+bool write_path(JsonWriter& w, std::string_view key, std::string_view raw) {
+  const EscapedPath p = escape_path(raw);
+  w.field(key, p.text);
+  return p.escaped;
+}
+
+void write_data_stream(JsonWriter& w, const std::string& name) {
+  // logs-<dataset>-<namespace>; the dataset may itself contain '.', the namespace never '-'.
+  const auto first = name.find('-');
+  const auto last = name.rfind('-');
+  if (first == std::string::npos || last == first) return;
+  w.key("data_stream").begin_object();
+  w.field("type", name.substr(0, first));
+  w.field("dataset", name.substr(first + 1, last - first - 1));
+  w.field("namespace", name.substr(last + 1));
+  w.end_object();
+}
+
+void write_file(JsonWriter& w, const FileEvent& e, bool* escaped) {
+  w.key("file").begin_object();
+  *escaped = write_path(w, "path", e.path);
+  const std::string_view name = path_basename(e.path);
+  write_path(w, "name", name);
+  write_path(w, "directory", path_dirname(e.path));
+  if (const std::string ext = extension_of(name); !ext.empty() && (!e.meta || e.meta->type == FileType::kFile)) {
+    write_path(w, "extension", ext);
+  }
+  if (e.meta) {
+    const FileMeta& m = *e.meta;
+    w.field("type", file_type_name(m.type));
+    if (m.type == FileType::kFile) w.field("size", m.size);
+    w.field("inode", std::to_string(m.inode));
+    w.field("device", std::to_string(m.device));
+    w.field("uid", std::to_string(m.uid));
+    w.field("gid", std::to_string(m.gid));
+    if (!m.owner.empty()) w.field("owner", to_valid_utf8(m.owner));
+    if (!m.group.empty()) w.field("group", to_valid_utf8(m.group));
+    w.field("mode", octal_mode(m.mode));
+    w.field("mtime", format_rfc3339(m.mtime));
+    w.field("ctime", format_rfc3339(m.ctime));
+    if (m.btime) w.field("created", format_rfc3339(*m.btime));
+    if (m.type == FileType::kSymlink) write_path(w, "target_path", m.symlink_target);
+  }
+  if (!e.hashes.empty()) {
+    w.key("hash").begin_object();
+    for (const auto& h : e.hashes) w.field(hash_algo_name(h.algo), h.hex);
+    w.end_object();
+  }
+  w.end_object();
+}
+
+void write_writer_fields(JsonWriter& w, const ProcessInfo& p) {
+  w.field("pid", p.pid);
+  if (!p.name.empty()) w.field("name", to_valid_utf8(p.name));
+  if (!p.executable.empty()) w.field("executable", to_valid_utf8(p.executable));
+}
+
+}  // namespace
+
+std::string document_id(const AgentContext& ctx, std::uint64_t sequence) {
+  const std::string material = ctx.agent_id + '\n' + ctx.ephemeral_id + '\n' + std::to_string(sequence);
+  auto digest = platform::hash_hex(HashAlgo::kSha256, material.data(), material.size());
+  if (!digest) return ctx.ephemeral_id + "-" + std::to_string(sequence);  // still unique and deterministic
+  return digest->substr(0, 40);
+}
+
+std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, const std::string& id, WallTimeNs now) {
+  JsonWriter w;
+  w.begin_object();
+  w.field("@timestamp", format_rfc3339(e.time != 0 ? e.time : now));
+  w.key("ecs").begin_object().field("version", kEcsVersion).end_object();
+
+  w.key("event").begin_object();
+  w.field("kind", "event");
+  w.key("category").begin_array().value("file").end_array();
+  w.key("type").begin_array().value(event_type(e.action)).end_array();
+  w.field("action", action_name(e.action));
+  w.field("id", id);
+  w.field("module", "fimon");
+  w.field("dataset", "fimon.file");
+  w.field("sequence", e.sequence);
+  w.field("created", format_rfc3339(now));
+  w.end_object();
+
+  write_data_stream(w, ctx.data_stream);
+
+  bool path_escaped = false;
+  write_file(w, e, &path_escaped);
+
+  if (!e.writers.empty()) {
+    const ProcessInfo& first = e.writers.front();
+    w.key("process").begin_object();
+    write_writer_fields(w, first);
+    w.end_object();
+    if (first.uid) {
+      w.key("user").begin_object();
+      w.field("id", std::to_string(*first.uid));
+      if (!first.user_name.empty()) w.field("name", to_valid_utf8(first.user_name));
+      w.end_object();
+    }
+  }
+
+  w.key("host").begin_object();
+  w.field("name", ctx.host_name);
+  w.field("hostname", ctx.host_name);
+  if (!ctx.host_id.empty()) w.field("id", ctx.host_id);
+  w.field("architecture", ctx.architecture);
+  w.key("os").begin_object();
+  w.field("type", ctx.os_type);
+  if (!ctx.os_family.empty()) w.field("family", ctx.os_family);
+  if (!ctx.os_name.empty()) w.field("name", ctx.os_name);
+  if (!ctx.os_version.empty()) w.field("version", ctx.os_version);
+  w.field("kernel", ctx.os_kernel);
+  w.end_object();
+  w.end_object();
+
+  w.key("agent").begin_object();
+  w.field("id", ctx.agent_id);
+  w.field("ephemeral_id", ctx.ephemeral_id);
+  w.field("name", ctx.host_name);
+  w.field("type", "fimon");
+  w.field("version", ctx.version);
+  w.end_object();
+
+  w.key("fim").begin_object();
+  w.field("source", e.source);
+  if (path_escaped) w.field("path_escaped", true);
+  if (!e.hash_skipped.empty()) w.field("hash_skipped", e.hash_skipped);
+  if (!e.writers.empty()) w.field("process_resolved", e.writers.front().resolved);
+  if (!e.previous_path.empty()) {
+    w.key("previous").begin_object();
+    if (write_path(w, "path", e.previous_path)) w.field("path_escaped", true);
+    w.end_object();
+  }
+  if (e.writers.size() > 1) {
+    w.key("writers").begin_array();
+    for (const auto& p : e.writers) {
+      w.begin_object();
+      write_writer_fields(w, p);
+      if (p.uid) w.field("user_id", std::to_string(*p.uid));
+      if (!p.user_name.empty()) w.field("user_name", to_valid_utf8(p.user_name));
+      w.field("resolved", p.resolved);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.end_object();
+
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace fimon

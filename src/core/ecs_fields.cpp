@@ -1,0 +1,85 @@
+#include "core/ecs_fields.hpp"
+
+namespace fimon {
+
+const std::vector<FieldSpec>& ecs_fields() {
+  static const std::vector<FieldSpec> fields = {
+      {"@timestamp", "date", "when the change happened (the kernel event's time where known)"},
+      {"ecs.version", "keyword", "ECS version the document follows"},
+      {"event.kind", "keyword", "event"},
+      {"event.category", "keyword", "[file]"},
+      {"event.type", "keyword", "creation | change | deletion | info"},
+      {"event.action", "keyword", "created | modified | deleted | renamed | attributes_modified | scanned"},
+      {"event.id", "keyword", "unique id of this event, equal to the document _id"},
+      {"event.module", "keyword", "fimon"},
+      {"event.dataset", "keyword", "fimon.file"},
+      {"event.sequence", "long", "gap-free number of the event within one agent run"},
+      {"event.created", "date", "when the agent produced the document"},
+      {"data_stream.type", "keyword", "logs"},
+      {"data_stream.dataset", "keyword", "fimon.file"},
+      {"data_stream.namespace", "keyword", "namespace of the data stream"},
+      {"file.path", "text-keyword", "full path (escaped when fim.path_escaped)"},
+      {"file.name", "keyword", "file name"},
+      {"file.directory", "keyword", "directory holding the file"},
+      {"file.extension", "keyword", "extension without the dot"},
+      {"file.size", "long", "size in bytes"},
+      {"file.type", "keyword", "file | dir | symlink | fifo | socket | char_device | block_device"},
+      {"file.inode", "keyword", "inode number"},
+      {"file.device", "keyword", "device number"},
+      {"file.uid", "keyword", "owner user id"},
+      {"file.gid", "keyword", "owner group id"},
+      {"file.owner", "keyword", "owner user name"},
+      {"file.group", "keyword", "owner group name"},
+      {"file.mode", "keyword", "permission bits in octal, e.g. 0644"},
+      {"file.mtime", "date", "last content modification"},
+      {"file.ctime", "date", "last metadata change"},
+      {"file.created", "date", "birth time where the filesystem keeps it"},
+      {"file.target_path", "keyword", "a symlink's target (never followed)"},
+      {"file.hash.md5", "keyword", "MD5 of the content"},
+      {"file.hash.sha1", "keyword", "SHA-1 of the content"},
+      {"file.hash.sha256", "keyword", "SHA-256 of the content"},
+      {"file.hash.sha512", "keyword", "SHA-512 of the content"},
+      {"process.pid", "long", "pid of the (first) writer"},
+      {"process.name", "keyword", "writer's process name"},
+      {"process.executable", "keyword", "writer's executable"},
+      {"user.id", "keyword", "writer's effective user id"},
+      {"user.name", "keyword", "writer's user name"},
+      {"host.name", "keyword", "host name"},
+      {"host.hostname", "keyword", "host name as the OS reports it"},
+      {"host.id", "keyword", "machine id"},
+      {"host.architecture", "keyword", "CPU architecture"},
+      {"host.os.type", "keyword", "linux | windows"},
+      {"host.os.family", "keyword", "OS family, e.g. debian"},
+      {"host.os.name", "keyword", "OS name"},
+      {"host.os.version", "keyword", "OS version"},
+      {"host.os.kernel", "keyword", "kernel release"},
+      {"agent.id", "keyword", "stable id of this agent installation (kept in the state directory)"},
+      {"agent.ephemeral_id", "keyword", "id of this agent run"},
+      {"agent.name", "keyword", "host name the agent runs on"},
+      {"agent.type", "keyword", "fimon"},
+      {"agent.version", "keyword", "fimon version"},
+      {"fim.source", "keyword", "mechanism that saw the change: fanotify | inotify | scan"},
+      {"fim.path_escaped", "boolean", "file.path holds \\xHH escapes for bytes that are not printable UTF-8"},
+      {"fim.hash_skipped", "keyword", "why there is no hash: too_large | vanished | permission_denied | ..."},
+      {"fim.process_resolved", "boolean", "false when the writer had exited before it could be looked up"},
+      {"fim.previous.path", "keyword", "the path before a rename"},
+      {"fim.previous.path_escaped", "boolean", "fim.previous.path holds \\xHH escapes"},
+      {"fim.writers", "object", "every distinct writer folded into this event"},
+      {"fim.writers.pid", "long", "writer pid"},
+      {"fim.writers.name", "keyword", "writer process name"},
+      {"fim.writers.executable", "keyword", "writer executable"},
+      {"fim.writers.user_id", "keyword", "writer's effective user id"},
+      {"fim.writers.user_name", "keyword", "writer's user name"},
+      {"fim.writers.resolved", "boolean", "false when the writer was gone before lookup"},
+  };
+  return fields;
+}
+
+const FieldSpec* find_field(std::string_view name) {
+  for (const auto& f : ecs_fields()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace fimon

@@ -1,0 +1,113 @@
+// The event model shared by every stage of the pipeline:
+//   sources  -> RawChange  (what the kernel/OS said, translated, nothing computed)
+//   coalescer-> WorkItem   (one per file per quiet period: what to analyse and why)
+//   analysis -> FileEvent  (everything the document will say)
+// Paths are byte strings: on Linux a file name is any bytes but '/' and NUL, so nothing here assumes
+// UTF-8. Encoding for JSON happens once, in the ECS encoder.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace fimon {
+
+enum class ChangeKind : std::uint8_t {
+  kCreated,      // a name appeared (open O_CREAT, mkdir, mknod, link, symlink)
+  kModified,     // content written
+  kClosedWrite,  // a writer closed the file: a good moment to analyse
+  kAttributes,   // mode, owner, xattr, times
+  kDeleted,
+  kRenamed,   // old_path -> path, both known
+  kMovedFrom, // half a rename (old name), the other half may follow
+  kMovedTo,   // half a rename (new name)
+  kRescan,    // the source lost events under path: reconcile it by scanning
+};
+
+// Who did it, as far as the source could tell at the time of the event.
+struct ProcessInfo {
+  std::int64_t pid = 0;
+  std::string name;        // comm / image name
+  std::string executable;  // full path of the image
+  std::optional<std::uint32_t> uid;
+  std::string user_name;
+  bool resolved = false;  // false: the pid was known but the process was gone
+};
+
+struct RawChange {
+  ChangeKind kind = ChangeKind::kModified;
+  std::string path;      // absolute
+  std::string old_path;  // kRenamed only
+  bool is_dir = false;
+  std::uint32_t cookie = 0;  // pairs kMovedFrom/kMovedTo (inotify)
+  WallTimeNs time = 0;   // when the source saw it
+  std::optional<ProcessInfo> process;
+  const char* source = "";  // static string: fanotify | inotify | scan | ...
+};
+
+enum class Action : std::uint8_t {
+  kCreated,
+  kModified,
+  kDeleted,
+  kRenamed,
+  kAttributesModified,
+  kScanned,
+};
+const char* action_name(Action a);
+
+// Work for the analysis stage, produced by the coalescer.
+struct WorkItem {
+  Action action = Action::kModified;
+  std::string path;
+  std::string previous_path;  // renamed
+  bool is_dir = false;
+  WallTimeNs time = 0;                // the latest kernel event folded into this item
+  std::vector<ProcessInfo> writers;   // distinct writers, first first
+  const char* source = "";
+};
+
+enum class FileType : std::uint8_t { kFile, kDir, kSymlink, kFifo, kSocket, kCharDevice, kBlockDevice, kUnknown };
+const char* file_type_name(FileType t);
+
+struct FileMeta {
+  FileType type = FileType::kUnknown;
+  std::uint64_t size = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t device = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::uint32_t mode = 0;  // permission bits incl. setuid/setgid/sticky
+  WallTimeNs mtime = 0;
+  WallTimeNs ctime = 0;
+  std::optional<WallTimeNs> btime;  // birth time where the filesystem keeps it
+  std::string owner;                // user name, empty when unknown
+  std::string group;
+  std::string symlink_target;  // symlinks only: never followed, only reported
+};
+
+enum class HashAlgo : std::uint8_t { kMd5, kSha1, kSha256, kSha512 };
+const char* hash_algo_name(HashAlgo a);
+bool parse_hash_algo(const std::string& text, HashAlgo* out);
+
+struct FileHash {
+  HashAlgo algo;
+  std::string hex;
+};
+
+struct FileEvent {
+  std::uint64_t sequence = 0;  // gap-free per agent run
+  Action action = Action::kModified;
+  WallTimeNs time = 0;
+  std::string path;
+  std::string previous_path;
+  std::optional<FileMeta> meta;  // absent for deletions and vanished files
+  std::vector<FileHash> hashes;
+  std::string hash_skipped;  // why no hash: too_large, not_regular, vanished, permission_denied, ...
+  std::vector<ProcessInfo> writers;
+  const char* source = "";
+};
+
+}  // namespace fimon

@@ -1,0 +1,109 @@
+#include "core/path_filter.hpp"
+
+namespace fimon {
+
+bool glob_match(std::string_view p, std::string_view t) {
+  // Iterative matcher with one backtrack point per star kind; '**' may cross '/'.
+  std::size_t pi = 0, ti = 0;
+  std::size_t star_p = std::string_view::npos, star_t = 0;
+  bool star_crosses = false;
+  while (ti < t.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star_crosses = pi + 1 < p.size() && p[pi + 1] == '*';
+      pi += star_crosses ? 2 : 1;
+      star_p = pi;
+      star_t = ti;
+      continue;
+    }
+    if (pi < p.size() && (p[pi] == '?' ? t[ti] != '/' : p[pi] == t[ti])) {
+      ++pi;
+      ++ti;
+      continue;
+    }
+    if (star_p != std::string_view::npos && (star_crosses || t[star_t] != '/')) {
+      pi = star_p;
+      ti = ++star_t;
+      continue;
+    }
+    return false;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+bool path_is_within(std::string_view path, std::string_view root) {
+  if (root == "/") return !path.empty() && path[0] == '/';
+  if (path.size() < root.size() || path.compare(0, root.size(), root) != 0) return false;
+  return path.size() == root.size() || path[root.size()] == '/';
+}
+
+std::string_view path_basename(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string_view path_dirname(std::string_view path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string path_join(std::string_view dir, std::string_view name) {
+  std::string out(dir);
+  if (out.empty() || out.back() != '/') out += '/';
+  out += name;
+  return out;
+}
+
+PathFilter::PathFilter(std::vector<std::string> roots, std::vector<std::string> exclude_globs,
+                       std::vector<std::string> excluded_roots)
+    : globs_(std::move(exclude_globs)) {
+  for (auto& r : roots) roots_.push_back(normalize_path(r));
+  for (auto& r : excluded_roots) excluded_roots_.push_back(normalize_path(r));
+}
+
+bool PathFilter::is_watched(std::string_view path) const {
+  for (const auto& root : roots_) {
+    if (path_is_within(path, root)) return true;
+  }
+  return false;
+}
+
+bool PathFilter::is_excluded(std::string_view path) const {
+  for (const auto& root : excluded_roots_) {
+    if (path_is_within(path, root)) return true;
+  }
+  const std::string_view name = path_basename(path);
+  for (const auto& glob : globs_) {
+    const bool whole_path = glob.find('/') != std::string::npos;
+    if (glob_match(glob, whole_path ? path : name)) return true;
+  }
+  return false;
+}
+
+std::string normalize_path(std::string_view path) {
+  if (path.empty() || path[0] != '/') return std::string(path);
+  std::vector<std::string_view> parts;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    std::size_t j = i;
+    while (j < path.size() && path[j] != '/') ++j;
+    const std::string_view part = path.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j;
+  }
+  std::string out;
+  for (auto part : parts) {
+    out += '/';
+    out += part;
+  }
+  return out.empty() ? "/" : out;
+}
+
+}  // namespace fimon

@@ -1,0 +1,54 @@
+#include "core/path_filter.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fimon {
+namespace {
+
+TEST(Glob, StarStaysInComponentDoubleStarCrosses) {
+  EXPECT_TRUE(glob_match("*.swp", ".a.swp"));
+  EXPECT_TRUE(glob_match("/var/log/*", "/var/log/syslog"));
+  EXPECT_FALSE(glob_match("/var/log/*", "/var/log/apt/history.log"));
+  EXPECT_TRUE(glob_match("/var/log/**", "/var/log/apt/history.log"));
+  EXPECT_TRUE(glob_match("/home/**/.cache/*", "/home/u/x/.cache/f"));
+  EXPECT_TRUE(glob_match("file?.txt", "file1.txt"));
+  EXPECT_FALSE(glob_match("file?.txt", "file10.txt"));
+  EXPECT_FALSE(glob_match("a?b", "a/b"));
+  EXPECT_TRUE(glob_match("*", ""));
+}
+
+TEST(PathWithin, RespectsComponentBoundaries) {
+  EXPECT_TRUE(path_is_within("/etc/passwd", "/etc"));
+  EXPECT_TRUE(path_is_within("/etc", "/etc"));
+  EXPECT_FALSE(path_is_within("/etcetera", "/etc"));
+  EXPECT_TRUE(path_is_within("/anything", "/"));
+}
+
+TEST(NormalizePath, CollapsesDotsAndSlashes) {
+  EXPECT_EQ(normalize_path("/a//b/./c/"), "/a/b/c");
+  EXPECT_EQ(normalize_path("/a/b/../c"), "/a/c");
+  EXPECT_EQ(normalize_path("/../.."), "/");
+  EXPECT_EQ(normalize_path("relative"), "relative");
+}
+
+TEST(PathFilter, WatchesRootsMinusExclusionsAndOwnState) {
+  const PathFilter f({"/srv/data/", "/etc"}, {"*.swp", "/srv/data/tmp/**"}, {"/srv/data/.fimon"});
+  EXPECT_TRUE(f.accepts("/srv/data/a.txt"));
+  EXPECT_TRUE(f.accepts("/etc/hosts"));
+  EXPECT_FALSE(f.accepts("/srv/database"));
+  EXPECT_FALSE(f.accepts("/srv/data/.a.txt.swp"));
+  EXPECT_FALSE(f.accepts("/srv/data/tmp/x/y"));
+  EXPECT_FALSE(f.accepts("/srv/data/.fimon/agent-id"));
+  EXPECT_FALSE(f.accepts("/var/log/x"));
+}
+
+TEST(PathHelpers, SplitAndJoin) {
+  EXPECT_EQ(path_basename("/a/b.txt"), "b.txt");
+  EXPECT_EQ(path_dirname("/a/b.txt"), "/a");
+  EXPECT_EQ(path_dirname("/b"), "/");
+  EXPECT_EQ(path_join("/", "x"), "/x");
+  EXPECT_EQ(path_join("/a", "x"), "/a/x");
+}
+
+}  // namespace
+}  // namespace fimon

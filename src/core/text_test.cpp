@@ -1,0 +1,53 @@
+#include "core/text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fimon {
+namespace {
+
+TEST(Utf8, AcceptsValidAndRejectsMalformed) {
+  EXPECT_TRUE(is_valid_utf8("plain /etc/passwd"));
+  EXPECT_TRUE(is_valid_utf8("d\xC3\xA9j\xC3\xA0 vu \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xFF"));
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // truncated
+}
+
+TEST(EscapePath, LeavesOrdinaryPathsAlone) {
+  const EscapedPath p = escape_path("/home/\xC3\xA9t\xC3\xA9/a b\\c.txt");
+  EXPECT_FALSE(p.escaped);
+  EXPECT_EQ(p.text, "/home/\xC3\xA9t\xC3\xA9/a b\\c.txt");
+}
+
+TEST(EscapePath, EscapesHostileBytesReversibly) {
+  const std::string raw = std::string("/tmp/bad\xFF\n name\\with\x01", 21) + "\xE2\x80\xAEtxt.exe";
+  const EscapedPath p = escape_path(raw);
+  EXPECT_TRUE(p.escaped);
+  EXPECT_EQ(p.text, "/tmp/bad\\xff\\x0a name\\\\with\\x01\\xe2\\x80\\xaetxt.exe");
+  EXPECT_TRUE(is_valid_utf8(p.text));
+  EXPECT_EQ(unescape_path(p.text), raw);
+}
+
+TEST(EscapePath, RoundTripsEveryByte) {
+  std::string raw = "/";
+  for (int c = 1; c < 256; ++c) raw += static_cast<char>(c);
+  const EscapedPath p = escape_path(raw);
+  ASSERT_TRUE(p.escaped);
+  EXPECT_TRUE(is_valid_utf8(p.text));
+  EXPECT_EQ(unescape_path(p.text), raw);
+}
+
+TEST(EscapePath, UnescapeRejectsMalformedEscapes) {
+  EXPECT_FALSE(unescape_path("a\\q").has_value());
+  EXPECT_FALSE(unescape_path("a\\x4").has_value());
+}
+
+TEST(ToValidUtf8, ReplacesInvalidBytes) {
+  EXPECT_EQ(to_valid_utf8("ok"), "ok");
+  EXPECT_EQ(to_valid_utf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+}
+
+}  // namespace
+}  // namespace fimon

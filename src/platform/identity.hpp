@@ -1,0 +1,17 @@
+// Who things belong to: user and group names, and the process behind a pid. Cached, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/event.hpp"
+
+namespace fimon::platform {
+
+std::string user_name(std::uint32_t uid);   // empty when unknown
+std::string group_name(std::uint32_t gid);  // empty when unknown
+
+// Looks the process up now. `resolved` is false when it is already gone.
+ProcessInfo lookup_process(std::int64_t pid);
+
+}  // namespace fimon::platform

@@ -1,0 +1,16 @@
+// Process lifecycle: waiting for a termination request (SIGINT/SIGTERM, console close / service
+// stop on Windows) without any handler touching program state.
+#pragma once
+
+#include <chrono>
+
+namespace fimon::platform {
+
+// Call first thing in main, before any thread starts, so that every thread inherits the setup.
+void prepare_termination_handling();
+// True once a termination request arrived; waits up to `timeout` for one.
+bool wait_for_termination(std::chrono::milliseconds timeout);
+// This process's id.
+long long current_pid();
+
+}  // namespace fimon::platform

@@ -1,0 +1,60 @@
+// OpenSSL EVP hashing. EVP_MD_fetch'ed digests are cached: fetching per file costs a lock.
+#include <openssl/evp.h>
+
+#include "core/text.hpp"
+#include "platform/crypto.hpp"
+
+namespace fimon::platform {
+namespace {
+
+const EVP_MD* digest_for(HashAlgo algo) {
+  static const EVP_MD* md5 = EVP_md5();
+  static const EVP_MD* sha1 = EVP_sha1();
+  static const EVP_MD* sha256 = EVP_sha256();
+  static const EVP_MD* sha512 = EVP_sha512();
+  switch (algo) {
+    case HashAlgo::kMd5:
+      return md5;
+    case HashAlgo::kSha1:
+      return sha1;
+    case HashAlgo::kSha256:
+      return sha256;
+    case HashAlgo::kSha512:
+      return sha512;
+  }
+  return nullptr;
+}
+
+class EvpHasher final : public Hasher {
+ public:
+  explicit EvpHasher(EVP_MD_CTX* ctx) : ctx_(ctx) {}
+  ~EvpHasher() override { EVP_MD_CTX_free(ctx_); }
+  EvpHasher(const EvpHasher&) = delete;
+  EvpHasher& operator=(const EvpHasher&) = delete;
+
+  void update(const void* data, std::size_t size) override { EVP_DigestUpdate(ctx_, data, size); }
+  std::string finish_hex() override {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(ctx_, digest, &size);
+    return hex_encode(digest, size);
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Hasher>> make_hasher(HashAlgo algo) {
+  const EVP_MD* md = digest_for(algo);
+  if (md == nullptr) return unsupported(std::string("hash ") + hash_algo_name(algo) + " is not available");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx, md, nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    return unsupported(std::string("hash ") + hash_algo_name(algo) + " could not be initialised (FIPS mode?)");
+  }
+  return std::unique_ptr<Hasher>(new EvpHasher(ctx));
+}
+
+}  // namespace fimon::platform

@@ -1,0 +1,136 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "platform/fs.hpp"
+#include "platform/identity.hpp"
+#include "platform/linux/errors.hpp"
+
+namespace fimon::platform {
+namespace {
+
+FileType type_of(mode_t mode) {
+  if (S_ISREG(mode)) return FileType::kFile;
+  if (S_ISDIR(mode)) return FileType::kDir;
+  if (S_ISLNK(mode)) return FileType::kSymlink;
+  if (S_ISFIFO(mode)) return FileType::kFifo;
+  if (S_ISSOCK(mode)) return FileType::kSocket;
+  if (S_ISCHR(mode)) return FileType::kCharDevice;
+  if (S_ISBLK(mode)) return FileType::kBlockDevice;
+  return FileType::kUnknown;
+}
+
+FileMeta from_statx(const struct statx& st) {
+  FileMeta m;
+  m.type = type_of(st.stx_mode);
+  m.size = st.stx_size;
+  m.inode = st.stx_ino;
+  m.device = makedev(st.stx_dev_major, st.stx_dev_minor);
+  m.uid = st.stx_uid;
+  m.gid = st.stx_gid;
+  m.mode = st.stx_mode & 07777;
+  m.mtime = static_cast<WallTimeNs>(st.stx_mtime.tv_sec) * 1000000000 + st.stx_mtime.tv_nsec;
+  m.ctime = static_cast<WallTimeNs>(st.stx_ctime.tv_sec) * 1000000000 + st.stx_ctime.tv_nsec;
+  if (st.stx_mask & STATX_BTIME) {
+    m.btime = static_cast<WallTimeNs>(st.stx_btime.tv_sec) * 1000000000 + st.stx_btime.tv_nsec;
+  }
+  m.owner = user_name(m.uid);
+  m.group = group_name(m.gid);
+  return m;
+}
+
+Result<FileMeta> statx_at(int dirfd, const char* path, int flags) {
+  struct statx st {};
+  if (::statx(dirfd, path, flags | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME, &st) != 0) {
+    return errno_error(errno, std::string("stat ") + (path[0] ? path : "<fd>"));
+  }
+  return from_statx(st);
+}
+
+}  // namespace
+
+Result<FileMeta> stat_no_follow(const std::string& path) {
+  auto meta = statx_at(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW);
+  if (meta && meta->type == FileType::kSymlink) {
+    std::string target(4096, '\0');
+    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n >= 0) {
+      target.resize(static_cast<std::size_t>(n));
+      meta->symlink_target = std::move(target);
+    }
+  }
+  return meta;
+}
+
+Result<ReadableFile> ReadableFile::open(const std::string& path) {
+  // O_NONBLOCK: a FIFO swapped in after the caller's stat must not block us; O_NOFOLLOW: never
+  // hash a symlink's target; O_NOATIME: reading must not change what we monitor.
+  int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+  int fd = ::open(path.c_str(), flags | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), flags);  // O_NOATIME needs ownership or CAP_FOWNER
+  if (fd < 0) {
+    if (errno == ELOOP) return unsupported("open " + path + ": is a symlink");
+    if (errno == ENXIO) return unsupported("open " + path + ": is a socket or FIFO without writer");
+    return errno_error(errno, "open " + path);
+  }
+  ReadableFile file(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return errno_error(errno, "fstat " + path);
+  if (!S_ISREG(st.st_mode)) return unsupported("open " + path + ": not a regular file");
+  // Reads of a regular file never block; clear O_NONBLOCK anyway so the semantics are plain.
+  ::fcntl(fd, F_SETFL, O_RDONLY);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return file;
+}
+
+ReadableFile::ReadableFile(ReadableFile&& other) noexcept : handle_(other.handle_) { other.handle_ = -1; }
+
+ReadableFile& ReadableFile::operator=(ReadableFile&& other) noexcept {
+  if (this != &other) {
+    if (handle_ >= 0) ::close(static_cast<int>(handle_));
+    handle_ = other.handle_;
+    other.handle_ = -1;
+  }
+  return *this;
+}
+
+ReadableFile::~ReadableFile() {
+  if (handle_ >= 0) ::close(static_cast<int>(handle_));
+}
+
+Result<std::size_t> ReadableFile::read(void* buffer, std::size_t size) {
+  for (;;) {
+    const ssize_t n = ::read(static_cast<int>(handle_), buffer, size);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return errno_error(errno, "read");
+  }
+}
+
+Result<FileMeta> ReadableFile::stat() const { return statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH); }
+
+Result<std::vector<std::string>> list_directory(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return errno_error(errno, "open directory " + path);
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    const int err = errno;
+    ::close(fd);
+    return errno_error(err, "open directory " + path);
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  const int err = errno;
+  ::closedir(dir);
+  if (err != 0) return errno_error(err, "read directory " + path);
+  return names;
+}
+
+}  // namespace fimon::platform

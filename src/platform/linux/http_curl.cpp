@@ -1,0 +1,93 @@
+// libcurl transport. One easy handle per client, reused so connections (and TLS sessions) persist
+// between bulk requests. Credentials are set as libcurl options, never formatted into log text.
+#include <curl/curl.h>
+
+#include <mutex>
+
+#include "platform/http.hpp"
+
+namespace fimon::platform {
+namespace {
+
+std::size_t append_body(char* data, std::size_t size, std::size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+class CurlClient final : public HttpClient {
+ public:
+  CurlClient(CURL* curl, HttpOptions options) : curl_(curl), options_(std::move(options)) {}
+  ~CurlClient() override { curl_easy_cleanup(curl_); }
+  CurlClient(const CurlClient&) = delete;
+  CurlClient& operator=(const CurlClient&) = delete;
+
+  Result<HttpResponse> request(const std::string& method, const std::string& url, const std::string& content_type,
+                               const std::string& body, const std::vector<std::string>& extra_headers) override {
+    curl_easy_reset(curl_);
+    HttpResponse response;
+    char error[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, options_.total_timeout_ms);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, append_body);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl_, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+    curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+    if (!options_.ca_file.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (!options_.username.empty()) {
+      curl_easy_setopt(curl_, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+      curl_easy_setopt(curl_, CURLOPT_USERNAME, options_.username.c_str());
+      curl_easy_setopt(curl_, CURLOPT_PASSWORD, options_.password.c_str());
+    }
+
+    curl_slist* headers = nullptr;
+    std::string auth;
+    if (!options_.api_key.empty()) {
+      auth = "Authorization: ApiKey " + options_.api_key;
+      headers = curl_slist_append(headers, auth.c_str());
+    }
+    if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip for bulk bodies
+    for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
+
+    if (method == "GET") {
+      curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
+    } else if (method == "HEAD") {
+      curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
+    } else {
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    }
+
+    const CURLcode rc = curl_easy_perform(curl_);
+    curl_slist_free_all(headers);
+    if (!auth.empty()) std::fill(auth.begin(), auth.end(), '\0');
+    if (rc != CURLE_OK) {
+      return io_error(method + " " + url + ": " + (error[0] ? error : curl_easy_strerror(rc)));
+    }
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+  }
+
+ private:
+  CURL* curl_;
+  HttpOptions options_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpClient>> make_http_client(const HttpOptions& options) {
+  static std::once_flag global_init;
+  std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return io_error("libcurl could not create a handle");
+  return std::unique_ptr<HttpClient>(new CurlClient(curl, options));
+}
+
+}  // namespace fimon::platform

@@ -1,0 +1,74 @@
+#include "sinks/elasticsearch/bulk.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/json_writer.hpp"
+
+namespace fimon {
+
+std::string build_bulk_body(const std::string& index, const std::vector<Document>& docs) {
+  std::string body;
+  std::size_t total = 0;
+  for (const auto& d : docs) total += d.json.size() + d.id.size() + index.size() + 40;
+  body.reserve(total);
+  for (const auto& d : docs) {
+    body += "{\"create\":{\"_index\":";
+    append_json_string(body, index);
+    body += ",\"_id\":";
+    append_json_string(body, d.id);
+    body += "}}\n";
+    body += d.json;
+    body += '\n';
+  }
+  return body;
+}
+
+ItemOutcome outcome_for_status(int status) {
+  if (status == 200 || status == 201) return ItemOutcome::kDelivered;
+  if (status == 409) return ItemOutcome::kDuplicate;
+  if (status == 429 || status >= 500 || status == 0) return ItemOutcome::kRetry;
+  return ItemOutcome::kRejected;
+}
+
+bool parse_bulk_response(const std::string& body, std::size_t expected, std::vector<BulkItemResult>* out,
+                         std::string* error) {
+  const nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    *error = "bulk response is not a JSON object";
+    return false;
+  }
+  const auto items = doc.find("items");
+  if (items == doc.end() || !items->is_array()) {
+    *error = "bulk response has no items array";
+    return false;
+  }
+  if (items->size() != expected) {
+    *error = "bulk response has " + std::to_string(items->size()) + " items for " + std::to_string(expected) +
+             " documents";
+    return false;
+  }
+  out->clear();
+  out->reserve(expected);
+  for (const auto& item : *items) {
+    BulkItemResult r;
+    // Each item is {"<action>": {...}}; we only send create, but read whichever action is there.
+    if (!item.is_object() || item.empty() || !item.begin()->is_object()) {
+      *error = "bulk response item is malformed";
+      return false;
+    }
+    const auto& result = *item.begin();
+    r.status = result.value("status", 0);
+    r.outcome = outcome_for_status(r.status);
+    if (const auto e = result.find("error"); e != result.end()) {
+      if (e->is_object()) {
+        r.reason = e->value("type", std::string("error")) + ": " + e->value("reason", std::string());
+      } else if (e->is_string()) {
+        r.reason = e->get<std::string>();
+      }
+    }
+    out->push_back(std::move(r));
+  }
+  return true;
+}
+
+}  // namespace fimon

@@ -1,0 +1,36 @@
+// The _bulk wire format, both ways, with no I/O: building an NDJSON body of `create` actions and
+// reading the per-item outcome from the response. Pure and testable without a server.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "sinks/sink.hpp"
+
+namespace fimon {
+
+// NDJSON body: one {"create":{"_index":..,"_id":..}} line and one document line per document.
+std::string build_bulk_body(const std::string& index, const std::vector<Document>& docs);
+
+enum class ItemOutcome {
+  kDelivered,  // 200/201
+  kDuplicate,  // 409: an earlier attempt already delivered it
+  kRetry,      // 429, 5xx: try again later
+  kRejected,   // any other 4xx: will never be accepted (mapping error, bad document)
+};
+
+struct BulkItemResult {
+  ItemOutcome outcome = ItemOutcome::kRetry;
+  int status = 0;
+  std::string reason;  // "type: reason" from Elasticsearch, for the log and dead letters
+};
+
+// Maps a _bulk response (HTTP 200) to one result per submitted document, in order. A response that
+// cannot be read, or whose item count differs from `expected`, is an error: retry the whole batch.
+bool parse_bulk_response(const std::string& body, std::size_t expected, std::vector<BulkItemResult>* out,
+                         std::string* error);
+
+ItemOutcome outcome_for_status(int status);
+
+}  // namespace fimon

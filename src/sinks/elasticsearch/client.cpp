@@ -1,0 +1,96 @@
+#include "sinks/elasticsearch/client.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace fimon {
+
+std::string elasticsearch_error_reason(const std::string& body) {
+  const auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_discarded() && doc.is_object()) {
+    if (const auto e = doc.find("error"); e != doc.end()) {
+      if (e->is_object()) {
+        std::string reason = e->value("type", std::string("error")) + ": " + e->value("reason", std::string());
+        if (const auto rc = e->find("root_cause"); rc != e->end() && rc->is_array() && !rc->empty() &&
+                                                   (*rc)[0].is_object()) {
+          const std::string root = (*rc)[0].value("reason", std::string());
+          if (!root.empty() && reason.find(root) == std::string::npos) reason += " (" + root + ")";
+        }
+        return reason;
+      }
+      if (e->is_string()) return e->get<std::string>();
+    }
+  }
+  return body.substr(0, 200);
+}
+
+Result<std::unique_ptr<ElasticsearchClient>> ElasticsearchClient::create(std::vector<std::string> urls,
+                                                                         const platform::HttpOptions& options) {
+  if (urls.empty()) return invalid_argument("es-url: no Elasticsearch URL configured");
+  for (auto& u : urls) {
+    while (!u.empty() && u.back() == '/') u.pop_back();
+  }
+  auto http = platform::make_http_client(options);
+  if (!http) return http.error();
+  return std::unique_ptr<ElasticsearchClient>(new ElasticsearchClient(std::move(urls), std::move(http.value())));
+}
+
+Result<platform::HttpResponse> ElasticsearchClient::request(const std::string& method, const std::string& path,
+                                                            const std::string& content_type,
+                                                            const std::string& body) {
+  std::string last_error;
+  for (std::size_t attempt = 0; attempt < urls_.size(); ++attempt) {
+    const std::string& base = urls_[next_ % urls_.size()];
+    auto response = http_->request(method, base + path, content_type, body);
+    if (response) return response;
+    last_error = response.error().message();
+    ++next_;  // fail over to the next host
+  }
+  return io_error("Elasticsearch unreachable: " + last_error);
+}
+
+Result<ClusterInfo> ElasticsearchClient::probe() {
+  // GET / is the usual way to learn the version, but some distributions (the integ-test-zip among
+  // them) answer it with 405; the local node's info has the version on every distribution.
+  auto root = request("GET", "/", "", "");
+  if (!root) return root.error();
+  if (root->status == 401 || root->status == 403) {
+    return remote_error("Elasticsearch refused the credentials (HTTP " + std::to_string(root->status) +
+                        "): " + elasticsearch_error_reason(root->body));
+  }
+  ClusterInfo info;
+  if (root->status == 200) {
+    const auto doc = nlohmann::json::parse(root->body, nullptr, false);
+    if (doc.is_discarded() || !doc.contains("version") || !doc["version"].is_object()) {
+      return remote_error("GET / did not answer like Elasticsearch");
+    }
+    info.version = doc["version"].value("number", std::string());
+    info.serverless = doc["version"].value("build_flavor", std::string()) == "serverless";
+  } else {
+    auto nodes = request("GET", "/_nodes/_local?filter_path=nodes.*.version", "", "");
+    if (!nodes) return nodes.error();
+    const auto doc = nlohmann::json::parse(nodes->body, nullptr, false);
+    if (nodes->status != 200 || doc.is_discarded() || !doc.contains("nodes") || !doc["nodes"].is_object() ||
+        doc["nodes"].empty()) {
+      return remote_error("GET / answered HTTP " + std::to_string(root->status) +
+                          " and node info is unavailable: is this Elasticsearch? " +
+                          elasticsearch_error_reason(root->body));
+    }
+    info.version = doc["nodes"].begin()->value("version", std::string());
+  }
+  info.major = std::atoi(info.version.c_str());
+  auto ilm = request("GET", "/_ilm/status", "", "");
+  info.has_ilm = ilm && ilm->status == 200;
+  return info;
+}
+
+Status ElasticsearchClient::put_json(const std::string& path, const std::string& body) {
+  auto response = request("PUT", path, "application/json", body);
+  if (!response) return response.error();
+  if (response->status < 200 || response->status >= 300) {
+    return remote_error("PUT " + path + " answered HTTP " + std::to_string(response->status) + ": " +
+                        elasticsearch_error_reason(response->body));
+  }
+  return {};
+}
+
+}  // namespace fimon

@@ -1,0 +1,324 @@
+#include "sources/linux/fanotify/fanotify_source.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "core/log.hpp"
+#include "platform/identity.hpp"
+#include "platform/linux/errors.hpp"
+#include "sources/linux/mounts.hpp"
+
+namespace fimon {
+namespace {
+
+constexpr std::size_t kReadBufferSize = 256 * 1024;
+constexpr WallTimeNs kGapSlackNs = 2'000'000'000;
+
+constexpr std::uint64_t kBaseMask = FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB | FAN_ONDIR;
+
+// The longest mount point that holds `path`.
+const Mount* mount_of(const std::vector<Mount>& mounts, const std::string& path) {
+  const Mount* best = nullptr;
+  for (const auto& m : mounts) {
+    if (path_is_within(path, m.mount_point) && (best == nullptr || m.mount_point.size() >= best->mount_point.size())) {
+      best = &m;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& context) {
+  // Richest reporting first; older kernels refuse flags they do not know with EINVAL.
+  const unsigned int base = FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME;
+  const struct {
+    unsigned int flags;
+    bool rename;
+  } attempts[] = {
+      {base | FAN_REPORT_FID | FAN_REPORT_TARGET_FID | FAN_REPORT_PIDFD, true},
+      {base | FAN_REPORT_FID | FAN_REPORT_TARGET_FID, true},
+      {base, false},
+  };
+  int fd = -1;
+  int err = 0;
+  bool has_rename = false;
+  for (const auto& a : attempts) {
+    fd = fanotify_init(a.flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+    if (fd >= 0) {
+      has_rename = a.rename;
+      if ((a.flags & FAN_REPORT_PIDFD) == 0) log::info("fanotify: pidfd reporting unavailable (kernel < 5.15)");
+      break;
+    }
+    err = errno;
+    if (err != EINVAL) break;
+  }
+  if (fd < 0) return platform::errno_error(err, "fanotify_init (FID mode needs kernel >= 5.9 and CAP_SYS_ADMIN)");
+
+  const int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stop_fd < 0) {
+    const int e = errno;
+    close(fd);
+    return platform::errno_error(e, "eventfd");
+  }
+  std::unique_ptr<FanotifySource> source(new FanotifySource(context, fd, stop_fd, has_rename));
+  if (auto s = source->mark_filesystems(); !s) return s.error();
+  return std::unique_ptr<Source>(std::move(source));
+}
+
+FanotifySource::FanotifySource(const SourceContext& context, int fan_fd, int stop_fd, bool has_rename)
+    : context_(context), fan_fd_(fan_fd), stop_fd_(stop_fd), has_rename_(has_rename) {}
+
+FanotifySource::~FanotifySource() {
+  stop();
+  for (auto& [fsid, fd] : mount_fds_) close(fd);
+  close(stop_fd_);
+  close(fan_fd_);
+}
+
+Status FanotifySource::mark_filesystems() {
+  const std::vector<Mount> mounts = read_mounts();
+  std::vector<std::string> candidates;
+  for (const auto& root : context_.filter->roots()) {
+    candidates.push_back(root);
+    for (const auto& m : mounts) {
+      if (m.mount_point != root && path_is_within(m.mount_point, root)) candidates.push_back(m.mount_point);
+    }
+  }
+  std::uint64_t mask = kBaseMask | (has_rename_ ? FAN_RENAME : (FAN_MOVED_FROM | FAN_MOVED_TO));
+  std::set<dev_t> marked_devices;
+  for (const auto& path : candidates) {
+    const Mount* mount = mount_of(mounts, path);
+    if (mount != nullptr && is_pseudo_filesystem(mount->fs_type)) {
+      skipped_mounts_.push_back(mount->mount_point);
+      continue;
+    }
+    struct stat st {};
+    struct statfs sfs {};
+    if (stat(path.c_str(), &st) != 0 || statfs(path.c_str(), &sfs) != 0) {
+      log::warn("fanotify: cannot watch ", path, ": ", std::strerror(errno));
+      continue;
+    }
+    if (!marked_devices.insert(st.st_dev).second) continue;
+    if (fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, AT_FDCWD, path.c_str()) != 0) {
+      log::warn("fanotify: cannot mark the ", mount ? mount->fs_type : "?", " filesystem at ", path, ": ",
+                std::strerror(errno), " (changes there are not seen)");
+      continue;
+    }
+    const int mount_fd = open(path.c_str(), O_PATH | O_CLOEXEC);
+    if (mount_fd < 0) continue;
+    Fsid fsid{sfs.f_fsid.__val[0], sfs.f_fsid.__val[1]};
+    if (!mount_fds_.emplace(fsid, mount_fd).second) close(mount_fd);
+    log::info("fanotify: watching the ", mount ? mount->fs_type : "?", " filesystem holding ", path);
+  }
+  if (mount_fds_.empty()) return unsupported("fanotify: no watched filesystem could be marked");
+  return {};
+}
+
+Status FanotifySource::start() {
+  WalkOptions walk;
+  const std::vector<std::string> pseudo = pseudo_mount_points(read_mounts());
+  walk.skip_dir = [pseudo](const std::string& dir) {
+    for (const auto& p : pseudo) {
+      if (dir == p) return true;
+    }
+    return false;
+  };
+  reconciler_ = std::make_unique<Reconciler>(context_, std::move(walk), &stats_);
+  last_read_ = wall_clock_now();
+  reader_ = std::thread([this] { read_loop(); });
+  return {};
+}
+
+void FanotifySource::stop() {
+  if (!reader_.joinable()) return;
+  const std::uint64_t one = 1;
+  if (write(stop_fd_, &one, sizeof one) < 0) log::warn("fanotify: cannot wake the reader: ", std::strerror(errno));
+  reader_.join();
+  reconciler_.reset();
+}
+
+void FanotifySource::read_loop() {
+  std::vector<char> buffer(kReadBufferSize);
+  pollfd fds[2] = {{fan_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      log::error("fanotify: poll failed: ", std::strerror(errno));
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    for (;;) {
+      const ssize_t n = read(fan_fd_, buffer.data(), buffer.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) log::error("fanotify: read failed: ", std::strerror(errno));
+        break;
+      }
+      handle_buffer(buffer.data(), static_cast<std::size_t>(n));
+      last_read_ = wall_clock_now();
+    }
+  }
+}
+
+bool FanotifySource::resolve_dir(const Fsid& fsid, void* handle, std::string* path) {
+  auto it = mount_fds_.find(fsid);
+  if (it == mount_fds_.end()) return false;
+  const int fd = open_by_handle_at(it->second, static_cast<file_handle*>(handle), O_PATH | O_CLOEXEC);
+  if (fd < 0) return false;  // directory gone since (ESTALE)
+  char link[64];
+  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  std::string target(4096, '\0');
+  const ssize_t n = readlink(link, target.data(), target.size());
+  close(fd);
+  if (n <= 0 || static_cast<std::size_t>(n) >= target.size()) return false;
+  target.resize(static_cast<std::size_t>(n));
+  if (target.size() > 10 && target.compare(target.size() - 10, 10, " (deleted)") == 0) return false;
+  *path = std::move(target);
+  return true;
+}
+
+void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir, const std::optional<ProcessInfo>& process,
+                          WallTimeNs now, std::string old_path) {
+  RawChange change;
+  change.kind = kind;
+  change.path = std::move(path);
+  change.old_path = std::move(old_path);
+  change.is_dir = is_dir;
+  change.time = now;
+  change.process = process;
+  change.source = "fanotify";
+  ++stats_.changes;
+  if (!context_.sink->on_change(std::move(change))) {
+    if (log::should_log_occurrence(++stats_.refused)) {
+      log::warn("pipeline full: ", stats_.refused.load(), " changes not held; rescanning");
+    }
+    reconciler_->request(now - kGapSlackNs);
+  }
+}
+
+void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
+  const WallTimeNs now = wall_clock_now();
+  const auto* meta = reinterpret_cast<const fanotify_event_metadata*>(buffer);
+  auto remaining = static_cast<ssize_t>(length);
+  for (; FAN_EVENT_OK(meta, remaining); meta = FAN_EVENT_NEXT(meta, remaining)) {
+    ++stats_.events;
+    if (meta->vers != FANOTIFY_METADATA_VERSION) {
+      log::error("fanotify: unexpected metadata version ", static_cast<int>(meta->vers));
+      return;
+    }
+    if (meta->fd >= 0) close(meta->fd);
+    if (meta->mask & FAN_Q_OVERFLOW) {
+      const auto count = ++stats_.overflows;
+      if (log::should_log_occurrence(count)) {
+        log::warn("fanotify: kernel queue overflowed (", count, " times so far): events were lost; rescanning");
+      }
+      reconciler_->request(last_read_ - kGapSlackNs);
+      continue;
+    }
+
+    std::string path, old_path, new_path;
+    bool have_path = false, have_old = false, have_new = false, unresolved = false;
+    int pidfd = -1;
+    bool process_gone = false;
+    const char* p = reinterpret_cast<const char*>(meta) + meta->metadata_len;
+    const char* end = reinterpret_cast<const char*>(meta) + meta->event_len;
+    while (p + sizeof(fanotify_event_info_header) <= end) {
+      const auto* header = reinterpret_cast<const fanotify_event_info_header*>(p);
+      if (header->len == 0 || p + header->len > end) break;
+      switch (header->info_type) {
+        case FAN_EVENT_INFO_TYPE_DFID_NAME:
+        case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME:
+        case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME: {
+          const auto* fid = reinterpret_cast<const fanotify_event_info_fid*>(p);
+          auto* handle = reinterpret_cast<file_handle*>(const_cast<unsigned char*>(fid->handle));
+          const char* name = reinterpret_cast<const char*>(handle->f_handle) + handle->handle_bytes;
+          std::string dir;
+          if (!resolve_dir(Fsid{fid->fsid.val[0], fid->fsid.val[1]}, handle, &dir)) {
+            unresolved = true;
+            break;
+          }
+          std::string full = std::strcmp(name, ".") == 0 ? dir : path_join(dir, name);
+          if (header->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME) {
+            path = std::move(full);
+            have_path = true;
+          } else if (header->info_type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME) {
+            old_path = std::move(full);
+            have_old = true;
+          } else {
+            new_path = std::move(full);
+            have_new = true;
+          }
+          break;
+        }
+        case FAN_EVENT_INFO_TYPE_PIDFD: {
+          const auto* info = reinterpret_cast<const fanotify_event_info_pidfd*>(p);
+          pidfd = info->pidfd;
+          process_gone = pidfd == FAN_NOPIDFD || pidfd == FAN_EPIDFD;
+          break;
+        }
+        default:
+          break;  // FID of the object itself: identity comes from stat at analysis time
+      }
+      p += header->len;
+    }
+    if (pidfd >= 0) close(pidfd);
+
+    if (meta->pid == context_.own_pid) continue;  // the agent's own reads and writes
+    if (unresolved && !have_path && !have_old && !have_new) {
+      if (log::should_log_occurrence(++stats_.unresolved)) {
+        log::debug("fanotify: ", stats_.unresolved.load(), " events whose directory was already gone");
+      }
+      continue;
+    }
+    const bool is_dir = (meta->mask & FAN_ONDIR) != 0;
+    const bool path_ok = have_path && context_.filter->accepts(path);
+    const bool old_ok = have_old && context_.filter->accepts(old_path);
+    const bool new_ok = have_new && context_.filter->accepts(new_path);
+    if (!path_ok && !old_ok && !new_ok) continue;
+
+    std::optional<ProcessInfo> process;
+    if (meta->pid > 0) {
+      if (process_gone) {
+        process = ProcessInfo{};
+        process->pid = meta->pid;
+      } else {
+        process = platform::lookup_process(meta->pid);
+      }
+    }
+
+    // Several bits may be merged into one record: replay them in the order they can happen.
+    const std::uint64_t mask = meta->mask;
+    if (path_ok) {
+      if (mask & FAN_CREATE) emit(ChangeKind::kCreated, path, is_dir, process, now);
+      if (mask & FAN_MOVED_TO) {
+        emit(ChangeKind::kMovedTo, path, is_dir, process, now);
+        if (is_dir) reconciler_->request_subtree(path);
+      }
+      if (mask & FAN_MODIFY) emit(ChangeKind::kModified, path, is_dir, process, now);
+      if (mask & FAN_ATTRIB) emit(ChangeKind::kAttributes, path, is_dir, process, now);
+      if (mask & FAN_CLOSE_WRITE) emit(ChangeKind::kClosedWrite, path, is_dir, process, now);
+      if (mask & FAN_MOVED_FROM) emit(ChangeKind::kMovedFrom, path, is_dir, process, now);
+      if (mask & FAN_DELETE) emit(ChangeKind::kDeleted, path, is_dir, process, now);
+    }
+    if (mask & FAN_RENAME) {
+      if (old_ok && new_ok) emit(ChangeKind::kRenamed, new_path, is_dir, process, now, old_path);
+      else if (new_ok) {  // moved into the trees: its content is new to us too
+        emit(ChangeKind::kMovedTo, new_path, is_dir, process, now);
+        if (is_dir) reconciler_->request_subtree(new_path);
+      }
+      else if (old_ok) emit(ChangeKind::kDeleted, old_path, is_dir, process, now);  // moved out of them
+    }
+  }
+}
+
+}  // namespace fimon

@@ -1,0 +1,52 @@
+// fanotify in FID mode: one FAN_MARK_FILESYSTEM mark per filesystem holding a watched path, events
+// reported as (directory handle, name) and resolved to paths with open_by_handle_at, then filtered
+// to the watched trees in user space. Needs CAP_SYS_ADMIN (marks) and CAP_DAC_READ_SEARCH
+// (open_by_handle_at), kernel >= 5.9 for FAN_REPORT_DFID_NAME; uses FAN_RENAME (one event with
+// both names) on >= 5.17 and pidfds on >= 5.15 where available.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <thread>
+#include <utility>
+
+#include "sources/scan/reconciler.hpp"
+#include "sources/source.hpp"
+
+namespace fimon {
+
+class FanotifySource final : public Source {
+ public:
+  static Result<std::unique_ptr<Source>> create(const SourceContext& context);
+  ~FanotifySource() override;
+
+  const char* name() const override { return "fanotify"; }
+  Status start() override;
+  void stop() override;
+
+ private:
+  struct Fsid {
+    int a = 0, b = 0;
+    bool operator<(const Fsid& o) const { return std::pair(a, b) < std::pair(o.a, o.b); }
+  };
+
+  FanotifySource(const SourceContext& context, int fan_fd, int stop_fd, bool has_rename);
+  Status mark_filesystems();
+  void read_loop();
+  void handle_buffer(const char* buffer, std::size_t length);
+  bool resolve_dir(const Fsid& fsid, void* file_handle, std::string* path);
+  void emit(ChangeKind kind, std::string path, bool is_dir, const std::optional<ProcessInfo>& process,
+            WallTimeNs now, std::string old_path = {});
+
+  SourceContext context_;
+  int fan_fd_;
+  int stop_fd_;  // eventfd: wakes the reader to stop
+  bool has_rename_;
+  std::map<Fsid, int> mount_fds_;  // one open directory per marked filesystem, for open_by_handle_at
+  std::vector<std::string> skipped_mounts_;
+  std::unique_ptr<Reconciler> reconciler_;
+  WallTimeNs last_read_ = 0;
+  std::thread reader_;
+};
+
+}  // namespace fimon

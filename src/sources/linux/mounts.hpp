@@ -1,0 +1,23 @@
+// The mount table, for deciding which filesystems to mark and which trees are pseudo filesystems
+// (proc, sysfs, cgroup...) that hold no files worth monitoring.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fimon {
+
+struct Mount {
+  std::string mount_point;  // unescaped
+  std::string fs_type;
+  bool read_only = false;
+};
+
+std::vector<Mount> read_mounts();  // /proc/self/mountinfo
+bool is_pseudo_filesystem(const std::string& fs_type);
+// Mount points of pseudo filesystems (for skipping them in walks and filters).
+std::vector<std::string> pseudo_mount_points(const std::vector<Mount>& mounts);
+// Unescapes mountinfo's octal escapes (\040 for space, ...).
+std::string unescape_mount_field(const std::string& field);
+
+}  // namespace fimon

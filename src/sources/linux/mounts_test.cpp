@@ -1,0 +1,36 @@
+#include "sources/linux/mounts.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fimon {
+namespace {
+
+TEST(Mounts, UnescapesOctalFields) {
+  EXPECT_EQ(unescape_mount_field("/mnt/with\\040space"), "/mnt/with space");
+  EXPECT_EQ(unescape_mount_field("/plain"), "/plain");
+  EXPECT_EQ(unescape_mount_field("/trailing\\04"), "/trailing\\04");
+}
+
+TEST(Mounts, KnowsPseudoFilesystems) {
+  EXPECT_TRUE(is_pseudo_filesystem("proc"));
+  EXPECT_TRUE(is_pseudo_filesystem("cgroup2"));
+  EXPECT_FALSE(is_pseudo_filesystem("ext4"));
+  EXPECT_FALSE(is_pseudo_filesystem("tmpfs"));  // /dev/shm, /tmp: real files, attackers' favourite
+}
+
+TEST(Mounts, ReadsThisMachinesTable) {
+  const auto mounts = read_mounts();
+  ASSERT_FALSE(mounts.empty());
+  bool root = false, proc = false;
+  for (const auto& m : mounts) {
+    root = root || m.mount_point == "/";
+    proc = proc || (m.mount_point == "/proc" && m.fs_type == "proc");
+  }
+  EXPECT_TRUE(root);
+  EXPECT_TRUE(proc);
+  const auto pseudo = pseudo_mount_points(mounts);
+  EXPECT_NE(std::find(pseudo.begin(), pseudo.end(), "/proc"), pseudo.end());
+}
+
+}  // namespace
+}  // namespace fimon

@@ -1,0 +1,28 @@
+// Linux source selection: fanotify (FID mode) first, recursive inotify as the fallback. Each skip is
+// logged with its reason so an operator can see why a host runs on the weaker mechanism.
+#include "core/log.hpp"
+#include "sources/linux/fanotify/fanotify_source.hpp"
+#include "sources/linux/inotify/inotify_source.hpp"
+#include "sources/source.hpp"
+
+namespace fimon {
+
+Result<std::unique_ptr<Source>> make_source(const std::string& backend, const SourceContext& context) {
+  if (backend == "fanotify" || backend == "auto") {
+    auto fan = FanotifySource::create(context);
+    if (fan) {
+      log::info("source: fanotify (FID mode, filesystem marks)");
+      return fan;
+    }
+    if (backend == "fanotify") return fan.error();
+    log::warn("source: fanotify unavailable (", fan.error().message(), "); falling back to inotify");
+  }
+  if (backend == "inotify" || backend == "auto") {
+    auto ino = InotifySource::create(context);
+    if (ino) log::info("source: inotify (recursive watches, no writer attribution)");
+    return ino;
+  }
+  return invalid_argument("backend: '" + backend + "' is not available on Linux");
+}
+
+}  // namespace fimon

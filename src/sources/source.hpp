@@ -1,0 +1,57 @@
+// A source observes one OS mechanism and translates its records into RawChanges. It never hashes,
+// never blocks its kernel feed on anything slow, and never does network I/O. It owns its reader
+// thread between start() and stop().
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/event.hpp"
+#include "core/path_filter.hpp"
+#include "core/result.hpp"
+
+namespace fimon {
+
+struct SourceStats {
+  std::atomic<std::uint64_t> events{0};        // kernel records read
+  std::atomic<std::uint64_t> changes{0};       // RawChanges handed on (inside the watched trees)
+  std::atomic<std::uint64_t> overflows{0};     // kernel queue overflows (events lost in the kernel)
+  std::atomic<std::uint64_t> unresolved{0};    // records whose path could not be resolved
+  std::atomic<std::uint64_t> refused{0};       // changes the pipeline could not hold
+  std::atomic<std::uint64_t> rescans{0};       // reconciliation scans run after a loss
+};
+
+// Receives changes from source threads; must be thread-safe and fast. Returns false when the change
+// could not be held (the source counts it and rescans).
+class ChangeSink {
+ public:
+  virtual ~ChangeSink() = default;
+  virtual bool on_change(RawChange&& change) = 0;
+};
+
+struct SourceContext {
+  const PathFilter* filter = nullptr;  // borrowed: outlives the source
+  ChangeSink* sink = nullptr;          // borrowed: outlives the source
+  long long own_pid = 0;               // the agent's own writes are never events
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual const char* name() const = 0;
+  virtual Status start() = 0;
+  virtual void stop() = 0;
+  const SourceStats& stats() const { return stats_; }
+
+ protected:
+  SourceStats stats_;
+};
+
+// Picks the best available mechanism for `backend` ("auto" or a name), explaining in the log why
+// better ones were skipped. Implemented per OS.
+Result<std::unique_ptr<Source>> make_source(const std::string& backend, const SourceContext& context);
+
+}  // namespace fimon
