@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
     if (!ec) w = fimon::normalize_path(absolute.string());
   }
   if (config.es_urls.empty()) config.es_urls.push_back("http://127.0.0.1:9200");
+  if (config.index_mode == "index" && config.data_stream == fimon::Config{}.data_stream) {
+    config.data_stream = "fimon-file-default";
+  }
   if (auto s = fimon::validate(config, verb == "check-config" ? "run" : verb); !s) {
     std::cerr << "fimon: config error: " << s.error().message() << "\n";
     return 2;

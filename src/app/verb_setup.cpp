@@ -30,12 +30,12 @@ int run_setup(const Config& c) {
     }
   }
   const std::string body = build_index_template(TemplateOptions{data_stream, ilm, kFimonVersion});
-  if (auto s = (*client)->put_json(std::string("/_index_template/") + kTemplateName, body); !s) {
+  if (auto s = (*client)->put_json(std::string("/_index_template/") + template_name(data_stream), body); !s) {
     log::error("setup: index template: ", s.error().message());
     return 1;
   }
-  std::cout << "fimon setup: Elasticsearch " << info->version << ": index template '" << kTemplateName << "' for "
-            << kIndexPattern << " (" << (data_stream ? "data stream" : "plain index") << " mode)";
+  std::cout << "fimon setup: Elasticsearch " << info->version << ": index template '" << template_name(data_stream) << "' for "
+            << index_pattern(data_stream) << " (" << (data_stream ? "data stream" : "plain index") << " mode)";
   if (ilm) std::cout << ", ILM policy '" << kIlmPolicyName << "'";
   std::cout << " installed\n";
   if (!info->has_ilm) std::cout << "fimon setup: this cluster has no ILM: retention is not managed by fimon\n";

@@ -356,9 +356,12 @@ Status validate(const Config& c, const std::string& verb) {
       }()) {
     return config_error("data-stream", "'" + c.data_stream + "' is not a valid lowercase index name");
   }
-  // The index template matches logs-fimon.*: any other name would get no mapping.
-  if (c.data_stream.rfind("logs-fimon.", 0) != 0) {
-    return config_error("data-stream", "'" + c.data_stream + "' must start with logs-fimon.");
+  // The index templates match logs-fimon.* (data streams) and fimon-* (plain indices): any other
+  // name would get no mapping.
+  const char* prefix = c.index_mode == "data_stream" ? "logs-fimon." : "fimon-";
+  if (c.data_stream.rfind(prefix, 0) != 0) {
+    return config_error("data-stream", "'" + c.data_stream + "' must start with " + prefix + " in " + c.index_mode +
+                                           " mode");
   }
   if (c.state_dir.empty() || c.state_dir[0] != '/') {
     return config_error("state-dir", "'" + c.state_dir + "' is not an absolute path");

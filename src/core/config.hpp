@@ -28,7 +28,7 @@ struct Config {
   std::string es_password;  // secret: read from es-password-file, never logged
   std::string es_ca_file;
   bool es_tls_verify = true;
-  std::string data_stream = "logs-fimon.file-default";
+  std::string data_stream = "logs-fimon.file-default";  // index mode: fimon-file-default
   std::string index_mode = "data_stream";  // data_stream | index
   std::uint64_t bulk_max_docs = 1000;
   std::uint64_t bulk_max_bytes = 5 * 1024 * 1024;

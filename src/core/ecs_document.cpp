@@ -45,6 +45,8 @@ bool write_path(JsonWriter& w, std::string_view key, std::string_view raw) {
 
 void write_data_stream(JsonWriter& w, const std::string& name) {
   // logs-<dataset>-<namespace>; the dataset may itself contain '.', the namespace never '-'.
+  // Plain indices (fimon-*) are not data streams and carry no data_stream fields.
+  if (name.rfind("logs-", 0) != 0) return;
   const auto first = name.find('-');
   const auto last = name.rfind('-');
   if (first == std::string::npos || last == first) return;

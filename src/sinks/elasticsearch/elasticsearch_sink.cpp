@@ -34,7 +34,8 @@ void ElasticsearchSink::submit(Document doc) {
   }
   ++stats_.submitted;
   queue_.push_back(std::move(doc));
-  if (queue_.size() >= options_.max_docs) wake_shipper_.notify_one();
+  // The first document starts the batch clock; a full batch goes at once.
+  if (queue_.size() == 1 || queue_.size() >= options_.max_docs) wake_shipper_.notify_one();
 }
 
 void ElasticsearchSink::close(std::uint64_t deadline_ms) {

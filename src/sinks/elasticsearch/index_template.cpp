@@ -47,7 +47,7 @@ std::string build_index_template(const TemplateOptions& options) {
   nlohmann::json settings = {{"index.mapping.total_fields.limit", 2000}};
   if (options.with_ilm) settings["index.lifecycle.name"] = kIlmPolicyName;
   nlohmann::json t = {
-      {"index_patterns", {kIndexPattern}},
+      {"index_patterns", {index_pattern(options.data_stream)}},
       {"priority", kTemplatePriority},
       {"template", {{"settings", settings}, {"mappings", mappings_json()}}},
       {"_meta", {{"managed_by", "fimon"}, {"fimon_version", options.version}}},

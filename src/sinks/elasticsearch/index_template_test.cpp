@@ -43,6 +43,7 @@ TEST(IndexTemplate, MapsEveryDeclaredFieldWithCoreTypesOnly) {
 TEST(IndexTemplate, PlainIndexModeHasNoDataStreamOrIlm) {
   const auto t = nlohmann::json::parse(build_index_template({false, false, "0.1.0"}));
   EXPECT_FALSE(t.contains("data_stream"));
+  EXPECT_EQ(t["index_patterns"], nlohmann::json::array({"fimon-*"}));
   EXPECT_FALSE(t["template"]["settings"].contains("index.lifecycle.name"));
 }
 

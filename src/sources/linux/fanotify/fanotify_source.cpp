@@ -36,6 +36,21 @@ const Mount* mount_of(const std::vector<Mount>& mounts, const std::string& path)
   return best;
 }
 
+// Closes the pidfd an event may carry without decoding the rest of it.
+void close_pidfd_of(const fanotify_event_metadata* meta) {
+  const char* p = reinterpret_cast<const char*>(meta) + meta->metadata_len;
+  const char* end = reinterpret_cast<const char*>(meta) + meta->event_len;
+  while (p + sizeof(fanotify_event_info_header) <= end) {
+    const auto* header = reinterpret_cast<const fanotify_event_info_header*>(p);
+    if (header->len == 0 || p + header->len > end) return;
+    if (header->info_type == FAN_EVENT_INFO_TYPE_PIDFD) {
+      const int pidfd = reinterpret_cast<const fanotify_event_info_pidfd*>(p)->pidfd;
+      if (pidfd >= 0) close(pidfd);
+    }
+    p += header->len;
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& context) {
@@ -114,7 +129,9 @@ Status FanotifySource::mark_filesystems() {
                 std::strerror(errno), " (changes there are not seen)");
       continue;
     }
-    const int mount_fd = open(path.c_str(), O_PATH | O_CLOEXEC);
+    // open_by_handle_at refuses O_PATH descriptors (EBADF): open the directory for reading.
+    const std::string dir = S_ISDIR(st.st_mode) ? path : std::string(path_dirname(path));
+    const int mount_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (mount_fd < 0) continue;
     Fsid fsid{sfs.f_fsid.__val[0], sfs.f_fsid.__val[1]};
     if (!mount_fds_.emplace(fsid, mount_fd).second) close(mount_fd);
@@ -157,16 +174,14 @@ void FanotifySource::read_loop() {
       return;
     }
     if (fds[1].revents != 0) return;
-    for (;;) {
-      const ssize_t n = read(fan_fd_, buffer.data(), buffer.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) log::error("fanotify: read failed: ", std::strerror(errno));
-        break;
-      }
-      handle_buffer(buffer.data(), static_cast<std::size_t>(n));
-      last_read_ = wall_clock_now();
+    // One read per wake-up, so a stop request is seen even while events never stop coming.
+    const ssize_t n = read(fan_fd_, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno != EINTR && errno != EAGAIN) log::error("fanotify: read failed: ", std::strerror(errno));
+      continue;
     }
+    handle_buffer(buffer.data(), static_cast<std::size_t>(n));
+    last_read_ = wall_clock_now();
   }
 }
 
@@ -217,6 +232,10 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
       return;
     }
     if (meta->fd >= 0) close(meta->fd);
+    if (meta->pid == context_.own_pid) {  // the agent's own writes (state, logs): never events
+      close_pidfd_of(meta);
+      continue;
+    }
     if (meta->mask & FAN_Q_OVERFLOW) {
       const auto count = ++stats_.overflows;
       if (log::should_log_occurrence(count)) {
@@ -273,7 +292,6 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     }
     if (pidfd >= 0) close(pidfd);
 
-    if (meta->pid == context_.own_pid) continue;  // the agent's own reads and writes
     if (unresolved && !have_path && !have_old && !have_new) {
       if (log::should_log_occurrence(++stats_.unresolved)) {
         log::debug("fanotify: ", stats_.unresolved.load(), " events whose directory was already gone");

@@ -113,16 +113,14 @@ void InotifySource::read_loop() {
       return;
     }
     if (fds[1].revents != 0) return;
-    for (;;) {
-      const ssize_t n = read(fd_, buffer, sizeof buffer);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) log::error("inotify: read failed: ", std::strerror(errno));
-        break;
-      }
-      handle_buffer(buffer, static_cast<std::size_t>(n));
-      last_read_ = wall_clock_now();
+    // One read per wake-up, so a stop request is seen even while events never stop coming.
+    const ssize_t n = read(fd_, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno != EINTR && errno != EAGAIN) log::error("inotify: read failed: ", std::strerror(errno));
+      continue;
     }
+    handle_buffer(buffer, static_cast<std::size_t>(n));
+    last_read_ = wall_clock_now();
   }
 }
 

@@ -1,0 +1,60 @@
+"""TLS verification and basic auth against a real security-enabled Elasticsearch."""
+import os
+
+import pytest
+
+from fimon_harness import Agent, Elasticsearch, by_path
+
+
+@pytest.fixture(scope="module")
+def secure_es():
+    url = os.environ.get("FIMON_ES_SECURE_URL", "https://127.0.0.1:9201")
+    ca = os.environ.get("FIMON_ES_CA_FILE", "/tmp/fimon-es-9201/certs/ca.crt")
+    password = os.environ.get("FIMON_ES_PASSWORD", "fimon-dev-password")
+    if not os.path.exists(ca):
+        pytest.fail(f"no CA at {ca}: start the secure node with scripts/dev-elasticsearch start --secure")
+    es = Elasticsearch(url, ca_file=ca, user="elastic", password=password)
+    es.require_up()
+    return es, ca, password
+
+
+@pytest.fixture
+def password_file(tmp_path, secure_es):
+    pw = tmp_path / "es-password"
+    pw.write_text(secure_es[2] + "\n")
+    os.chmod(pw, 0o600)
+    return str(pw)
+
+
+def test_tls_with_ca_and_basic_auth_end_to_end(fimon_bin, secure_es, password_file, tree):
+    es, ca, _ = secure_es
+    auth = ["--es-ca-file", ca, "--es-username", "elastic", "--es-password-file", password_file]
+    res = Agent.run_cli(fimon_bin, ["setup", "--es-url", es.url, *auth])
+    assert res.returncode == 0, res.stderr
+    watched, state = tree
+    agent = Agent(fimon_bin, es, "logs-fimon.file-secure", watched, state, extra=auth)
+    try:
+        (watched / "s").write_bytes(b"secure")
+        agent.docs(lambda d: by_path(d, watched / "s"))
+        assert "fimon-dev-password" not in agent.log_text()
+    finally:
+        agent.stop()
+
+
+def test_tls_verification_is_on_by_default(fimon_bin, secure_es, password_file):
+    es, _, _ = secure_es
+    res = Agent.run_cli(fimon_bin, ["setup", "--es-url", es.url, "--es-username", "elastic",
+                                    "--es-password-file", password_file])
+    assert res.returncode == 1
+    assert "certificate" in res.stderr.lower(), res.stderr
+
+
+def test_wrong_password_is_reported_without_the_password(fimon_bin, secure_es, tmp_path):
+    es, ca, _ = secure_es
+    pw = tmp_path / "wrong"
+    pw.write_text("not-the-password")
+    res = Agent.run_cli(fimon_bin, ["setup", "--es-url", es.url, "--es-ca-file", ca, "--es-username", "elastic",
+                                    "--es-password-file", str(pw)])
+    assert res.returncode == 1
+    assert "401" in res.stderr and "credentials" in res.stderr
+    assert "not-the-password" not in res.stderr
