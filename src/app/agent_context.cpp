@@ -32,7 +32,8 @@ Result<std::string> load_or_create_agent_id(const std::string& state_dir) {
   {
     std::ifstream in(file);
     std::string id;
-    if (in && std::getline(in, id) && id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos) {
+    if (in && std::getline(in, id) && id.size() == 32 &&
+        id.find_first_not_of("0123456789abcdef") == std::string::npos) {
       return id;
     }
   }

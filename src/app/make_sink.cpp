@@ -1,7 +1,7 @@
+#include "app/verbs.hpp"
 #include "core/log.hpp"
 #include "sinks/console/console_sink.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
-#include "app/verbs.hpp"
 
 namespace fimon {
 

@@ -23,9 +23,13 @@ Pipeline::Pipeline(const Config& config, AgentContext context, Sink* sink)
       coalescer_(timing_from(config), config.max_pending_files),
       work_(kWorkQueueCapacity) {}
 
-Pipeline::~Pipeline() { drain_and_stop(); }
+Pipeline::~Pipeline() {
+  drain_and_stop();
+}
 
-bool Pipeline::on_change(RawChange&& change) { return coalescer_.add(change, steady_now()); }
+bool Pipeline::on_change(RawChange&& change) {
+  return coalescer_.add(change, steady_now());
+}
 
 void Pipeline::start() {
   dispatcher_ = std::thread([this] { dispatch_loop(); });

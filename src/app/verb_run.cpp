@@ -18,9 +18,10 @@ void log_stats(const char* when, const Source& source, const Pipeline& pipeline,
   const SourceStats& s = source.stats();
   const SinkStats& k = sink.stats();
   log::info("stats (", when, "): source=", source.name(), " kernel_events=", s.events.load(),
-            " changes=", s.changes.load(), " overflows=", s.overflows.load(), " unresolved=", s.unresolved.load(),
-            " refused=", s.refused.load(), " rescans=", s.rescans.load(), " analysed=", pipeline.stats().analysed.load(),
-            " pending=", pipeline.pending(), " delivered=", k.delivered.load(), " duplicates=", k.duplicates.load(),
+            " changes=", s.changes.load(), " overflows=", s.overflows.load(),
+            " unresolved=", s.unresolved.load(), " refused=", s.refused.load(), " rescans=", s.rescans.load(),
+            " analysed=", pipeline.stats().analysed.load(), " pending=", pipeline.pending(),
+            " delivered=", k.delivered.load(), " duplicates=", k.duplicates.load(),
             " retried=", k.retried.load(), " rejected=", k.rejected.load(), " dropped=", k.dropped.load());
 }
 
@@ -64,8 +65,8 @@ int run_agent(const Config& c) {
     log::error(s.error().message());
     return 1;
   }
-  log::info("fimon ", kFimonVersion, " running: ", c.watch.size(), " watched trees, source ", (*source)->name(),
-            ", agent id ", context->agent_id);
+  log::info("fimon ", kFimonVersion, " running: ", c.watch.size(), " watched trees, source ",
+            (*source)->name(), ", agent id ", context->agent_id);
 
   auto next_stats = std::chrono::steady_clock::now() + kStatsInterval;
   while (!platform::wait_for_termination(std::chrono::milliseconds(500))) {

@@ -36,8 +36,8 @@ int run_scan(const Config& c) {
   });
   (*sink)->close(60000);
   const SinkStats& k = (*sink)->stats();
-  log::info("scan: ", walked.entries, " entries, ", walked.errors, " unreadable, ", k.delivered.load(), " delivered, ",
-            k.rejected.load() + k.dropped.load(), " not delivered");
+  log::info("scan: ", walked.entries, " entries, ", walked.errors, " unreadable, ", k.delivered.load(),
+            " delivered, ", k.rejected.load() + k.dropped.load(), " not delivered");
   return k.rejected.load() + k.dropped.load() == 0 ? 0 : 1;
 }
 

@@ -34,11 +34,13 @@ int run_setup(const Config& c) {
     log::error("setup: index template: ", s.error().message());
     return 1;
   }
-  std::cout << "fimon setup: Elasticsearch " << info->version << ": index template '" << template_name(data_stream) << "' for "
-            << index_pattern(data_stream) << " (" << (data_stream ? "data stream" : "plain index") << " mode)";
+  std::cout << "fimon setup: Elasticsearch " << info->version << ": index template '"
+            << template_name(data_stream) << "' for " << index_pattern(data_stream) << " ("
+            << (data_stream ? "data stream" : "plain index") << " mode)";
   if (ilm) std::cout << ", ILM policy '" << kIlmPolicyName << "'";
   std::cout << " installed\n";
-  if (!info->has_ilm) std::cout << "fimon setup: this cluster has no ILM: retention is not managed by fimon\n";
+  if (!info->has_ilm)
+    std::cout << "fimon setup: this cluster has no ILM: retention is not managed by fimon\n";
   return 0;
 }
 

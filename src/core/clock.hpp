@@ -16,7 +16,9 @@ inline WallTimeNs wall_clock_now() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-inline SteadyTime steady_now() { return std::chrono::steady_clock::now(); }
+inline SteadyTime steady_now() {
+  return std::chrono::steady_clock::now();
+}
 
 // 2026-11-24T02:07:44.123456789Z (UTC, nanoseconds; Elasticsearch's date_nanos and date both accept it).
 std::string format_rfc3339(WallTimeNs t);

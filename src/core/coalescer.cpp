@@ -29,7 +29,8 @@ WorkItem deletion(const std::string& path, bool is_dir, WallTimeNs time, const c
 }
 }  // namespace
 
-Coalescer::Coalescer(CoalescerTiming timing, std::size_t max_pending) : timing_(timing), max_pending_(max_pending) {}
+Coalescer::Coalescer(CoalescerTiming timing, std::size_t max_pending)
+    : timing_(timing), max_pending_(max_pending) {}
 
 Coalescer::Pending& Coalescer::touch(const RawChange& change, SteadyTime now, bool* refused) {
   auto it = pending_.find(change.path);
@@ -107,8 +108,8 @@ bool Coalescer::add(const RawChange& change, SteadyTime now) {
   return !refused;
 }
 
-void Coalescer::rename_locked(const std::string& from, const std::string& to, bool is_dir, const RawChange& change,
-                              SteadyTime now) {
+void Coalescer::rename_locked(const std::string& from, const std::string& to, bool is_dir,
+                              const RawChange& change, SteadyTime now) {
   // Whatever was pending for the target is superseded by the file renamed over it.
   flush_path_locked(to);
   Pending moved;
@@ -122,7 +123,8 @@ void Coalescer::rename_locked(const std::string& from, const std::string& to, bo
     // Pending changes inside a renamed directory now live under the new name.
     const std::string prefix = from + "/";
     std::vector<std::pair<std::string, Pending>> children;
-    for (auto it = pending_.lower_bound(prefix); it != pending_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+    for (auto it = pending_.lower_bound(prefix);
+         it != pending_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
       children.emplace_back(to + it->first.substr(from.size()), std::move(it->second));
       it = pending_.erase(it);
     }
@@ -155,7 +157,8 @@ void Coalescer::expire_half_renames_locked(SteadyTime now) {
   for (auto it = moved_from_.begin(); it != moved_from_.end();) {
     if (now - it->second.at >= timing_.close_settle) {
       flush_path_locked(it->second.path);
-      ready_.push_back(deletion(it->second.path, it->second.is_dir, it->second.time, it->second.source, std::nullopt));
+      ready_.push_back(
+          deletion(it->second.path, it->second.is_dir, it->second.time, it->second.source, std::nullopt));
       it = moved_from_.erase(it);
     } else {
       ++it;
@@ -170,11 +173,16 @@ bool Coalescer::is_ready(const Pending& p, SteadyTime now) const {
 }
 
 bool Coalescer::to_work_item(const std::string& path, Pending&& p, WorkItem* out) {
-  if (p.created) out->action = Action::kCreated;
-  else if (!p.previous_path.empty()) out->action = Action::kRenamed;
-  else if (p.content) out->action = Action::kModified;
-  else if (p.attributes) out->action = Action::kAttributesModified;
-  else return false;
+  if (p.created)
+    out->action = Action::kCreated;
+  else if (!p.previous_path.empty())
+    out->action = Action::kRenamed;
+  else if (p.content)
+    out->action = Action::kModified;
+  else if (p.attributes)
+    out->action = Action::kAttributesModified;
+  else
+    return false;
   out->path = path;
   out->previous_path = std::move(p.previous_path);
   out->is_dir = p.is_dir;

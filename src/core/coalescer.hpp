@@ -76,8 +76,8 @@ class Coalescer {
   const CoalescerTiming timing_;
   const std::size_t max_pending_;
   mutable std::mutex mutex_;
-  std::map<std::string, Pending> pending_;     // ordered: directory renames move a key range
-  std::deque<WorkItem> ready_;                 // deletions and flushed items, in order
+  std::map<std::string, Pending> pending_;          // ordered: directory renames move a key range
+  std::deque<WorkItem> ready_;                      // deletions and flushed items, in order
   std::map<std::uint32_t, HalfRename> moved_from_;  // inotify rename halves by cookie
   std::uint64_t refused_ = 0;
 };

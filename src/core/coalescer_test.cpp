@@ -9,7 +9,8 @@ using std::chrono::milliseconds;
 
 class CoalescerTest : public ::testing::Test {
  protected:
-  CoalescerTest() : coalescer_(CoalescerTiming{milliseconds(200), milliseconds(2000), milliseconds(30000)}, 100) {}
+  CoalescerTest()
+      : coalescer_(CoalescerTiming{milliseconds(200), milliseconds(2000), milliseconds(30000)}, 100) {}
 
   void add(ChangeKind kind, const std::string& path, std::int64_t pid = 0, std::string old_path = {},
            std::uint32_t cookie = 0, bool is_dir = false) {

@@ -73,7 +73,8 @@ const std::vector<Option>& options() {
           [](Config& c) { return &c.index_mode; }, {"data_stream", "index"}),
       number("bulk-max-docs", Kind::kCount, "documents per _bulk request",
              [](Config& c) { return &c.bulk_max_docs; }),
-      number("bulk-max-bytes", Kind::kSize, "bytes per _bulk request", [](Config& c) { return &c.bulk_max_bytes; }),
+      number("bulk-max-bytes", Kind::kSize, "bytes per _bulk request",
+             [](Config& c) { return &c.bulk_max_bytes; }),
       number("bulk-flush-interval", Kind::kDuration, "longest wait before a partial batch is sent",
              [](Config& c) { return &c.bulk_flush_ms; }),
       str("hashes", Kind::kHashes, "hash algorithms, comma-separated: md5, sha1, sha256, sha512", nullptr),
@@ -170,9 +171,12 @@ Status set_option(const Option& o, const std::string& key, const std::vector<std
       return {};
     }
     case Kind::kBool:
-      if (v == "true" || v == "yes" || v == "on" || v == "1") *o.bool_field(*config) = true;
-      else if (v == "false" || v == "no" || v == "off" || v == "0") *o.bool_field(*config) = false;
-      else return config_error(key, "'" + v + "' is not true or false");
+      if (v == "true" || v == "yes" || v == "on" || v == "1")
+        *o.bool_field(*config) = true;
+      else if (v == "false" || v == "no" || v == "off" || v == "0")
+        *o.bool_field(*config) = false;
+      else
+        return config_error(key, "'" + v + "' is not true or false");
       return {};
     case Kind::kSize:
     case Kind::kDuration:
@@ -212,15 +216,24 @@ Result<std::uint64_t> parse_size(const std::string& text) {
   std::string suffix;
   if (!parse_number_prefix(text, &n, &suffix)) return invalid_argument("'" + text + "' is not a number");
   std::uint64_t mul = 1;
-  if (suffix.empty() || suffix == "B") mul = 1;
-  else if (suffix == "k" || suffix == "K" || suffix == "KB") mul = 1000;
-  else if (suffix == "KiB") mul = 1ULL << 10;
-  else if (suffix == "M" || suffix == "MB") mul = 1000ULL * 1000;
-  else if (suffix == "MiB") mul = 1ULL << 20;
-  else if (suffix == "G" || suffix == "GB") mul = 1000ULL * 1000 * 1000;
-  else if (suffix == "GiB") mul = 1ULL << 30;
-  else if (suffix == "TiB") mul = 1ULL << 40;
-  else return invalid_argument("'" + text + "' has an unknown unit (use B, KiB, MiB, GiB)");
+  if (suffix.empty() || suffix == "B")
+    mul = 1;
+  else if (suffix == "k" || suffix == "K" || suffix == "KB")
+    mul = 1000;
+  else if (suffix == "KiB")
+    mul = 1ULL << 10;
+  else if (suffix == "M" || suffix == "MB")
+    mul = 1000ULL * 1000;
+  else if (suffix == "MiB")
+    mul = 1ULL << 20;
+  else if (suffix == "G" || suffix == "GB")
+    mul = 1000ULL * 1000 * 1000;
+  else if (suffix == "GiB")
+    mul = 1ULL << 30;
+  else if (suffix == "TiB")
+    mul = 1ULL << 40;
+  else
+    return invalid_argument("'" + text + "' has an unknown unit (use B, KiB, MiB, GiB)");
   if (n != 0 && mul > UINT64_MAX / n) return invalid_argument("'" + text + "' is too large");
   return n * mul;
 }
@@ -230,11 +243,16 @@ Result<std::uint64_t> parse_duration_ms(const std::string& text) {
   std::string suffix;
   if (!parse_number_prefix(text, &n, &suffix)) return invalid_argument("'" + text + "' is not a duration");
   std::uint64_t mul = 0;
-  if (suffix == "ms") mul = 1;
-  else if (suffix == "s") mul = 1000;
-  else if (suffix == "m") mul = 60 * 1000;
-  else if (suffix == "h") mul = 3600 * 1000;
-  else return invalid_argument("'" + text + "' needs a unit: ms, s, m or h");
+  if (suffix == "ms")
+    mul = 1;
+  else if (suffix == "s")
+    mul = 1000;
+  else if (suffix == "m")
+    mul = 60 * 1000;
+  else if (suffix == "h")
+    mul = 3600 * 1000;
+  else
+    return invalid_argument("'" + text + "' needs a unit: ms, s, m or h");
   if (n != 0 && mul > UINT64_MAX / n) return invalid_argument("'" + text + "' is too large");
   return n * mul;
 }
@@ -244,8 +262,8 @@ Status apply_yaml(const std::string& yaml_text, const std::string& origin, Confi
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    return invalid_argument(origin + ": not valid YAML (line " + std::to_string(e.mark.line + 1) + ": " + e.msg +
-                            ")");
+    return invalid_argument(origin + ": not valid YAML (line " + std::to_string(e.mark.line + 1) + ": " +
+                            e.msg + ")");
   }
   if (root.IsNull()) return {};
   if (!root.IsMap()) return invalid_argument(origin + ": expected a mapping of option: value");
@@ -257,7 +275,8 @@ Status apply_yaml(const std::string& yaml_text, const std::string& origin, Confi
     const YAML::Node& v = entry.second;
     try {
       if (v.IsSequence()) {
-        if (o->kind != Kind::kList && o->kind != Kind::kHashes) return config_error(key, "expects a single value");
+        if (o->kind != Kind::kList && o->kind != Kind::kHashes)
+          return config_error(key, "expects a single value");
         for (const auto& item : v) {
           if (!item.IsScalar()) return config_error(key, "list items must be plain values");
           values.push_back(item.as<std::string>());
@@ -283,9 +302,12 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& args) {
   // Pass 1: the config file, so that flags override what it says wherever they stand.
   for (std::size_t k = i; k < args.size(); ++k) {
     std::string value;
-    if (args[k] == "--config" && k + 1 < args.size()) value = args[k + 1];
-    else if (args[k].rfind("--config=", 0) == 0) value = args[k].substr(9);
-    else continue;
+    if (args[k] == "--config" && k + 1 < args.size())
+      value = args[k + 1];
+    else if (args[k].rfind("--config=", 0) == 0)
+      value = args[k].substr(9);
+    else
+      continue;
     std::ifstream in(value, std::ios::binary);
     if (!in) return config_error("config", "cannot read file '" + value + "'");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -325,7 +347,8 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& args) {
         value = args[++i];
       }
     }
-    const bool append = std::find(flag_lists_seen.begin(), flag_lists_seen.end(), o->name) != flag_lists_seen.end();
+    const bool append =
+        std::find(flag_lists_seen.begin(), flag_lists_seen.end(), o->name) != flag_lists_seen.end();
     flag_lists_seen.emplace_back(o->name);
     if (auto s = set_option(*o, o->name, {value}, append, &cl.config); !s) return s.error();
   }
@@ -351,7 +374,8 @@ Status validate(const Config& c, const std::string& verb) {
   if (c.data_stream.empty() || c.data_stream.find_first_of(" \"*\\,/<>?|#:") != std::string::npos ||
       c.data_stream != [&] {
         std::string lower = c.data_stream;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
         return lower;
       }()) {
     return config_error("data-stream", "'" + c.data_stream + "' is not a valid lowercase index name");
@@ -360,8 +384,8 @@ Status validate(const Config& c, const std::string& verb) {
   // name would get no mapping.
   const char* prefix = c.index_mode == "data_stream" ? "logs-fimon." : "fimon-";
   if (c.data_stream.rfind(prefix, 0) != 0) {
-    return config_error("data-stream", "'" + c.data_stream + "' must start with " + prefix + " in " + c.index_mode +
-                                           " mode");
+    return config_error(
+        "data-stream", "'" + c.data_stream + "' must start with " + prefix + " in " + c.index_mode + " mode");
   }
   if (c.state_dir.empty() || c.state_dir[0] != '/') {
     return config_error("state-dir", "'" + c.state_dir + "' is not an absolute path");
@@ -384,7 +408,8 @@ std::string describe(const Config& c) {
         break;
       }
       case Kind::kHashes:
-        for (std::size_t k = 0; k < c.hashes.size(); ++k) out << (k ? "," : "") << hash_algo_name(c.hashes[k]);
+        for (std::size_t k = 0; k < c.hashes.size(); ++k)
+          out << (k ? "," : "") << hash_algo_name(c.hashes[k]);
         break;
       case Kind::kSecret:
         out << (o.string_field(copy)->empty() ? "\"\"" : "<redacted>");

@@ -16,20 +16,20 @@ struct Config {
   std::string config_file;
   std::vector<std::string> watch;
   std::vector<std::string> exclude;
-  std::string backend = "auto";  // auto | fanotify | inotify
+  std::string backend = "auto";          // auto | fanotify | inotify
   std::string output = "elasticsearch";  // elasticsearch | console
   std::string state_dir = "/var/lib/fimon";
   std::string log_level = "info";
 
   // Elasticsearch
   std::vector<std::string> es_urls;
-  std::string es_api_key;   // secret: never logged
+  std::string es_api_key;  // secret: never logged
   std::string es_username;
   std::string es_password;  // secret: read from es-password-file, never logged
   std::string es_ca_file;
   bool es_tls_verify = true;
   std::string data_stream = "logs-fimon.file-default";  // index mode: fimon-file-default
-  std::string index_mode = "data_stream";  // data_stream | index
+  std::string index_mode = "data_stream";               // data_stream | index
   std::uint64_t bulk_max_docs = 1000;
   std::uint64_t bulk_max_bytes = 5 * 1024 * 1024;
   std::uint64_t bulk_flush_ms = 1000;

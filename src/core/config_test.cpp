@@ -67,21 +67,22 @@ TEST_P(ConfigErrors, NameTheKeyAndTheReasonOnOneLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, ConfigErrors,
-    ::testing::Values(BadInput{{"run", "--bogus", "1"}, "", "--bogus: unknown option"},
-                      BadInput{{"run", "--backend", "dtrace"}, "", "backend: 'dtrace' is not one of"},
-                      BadInput{{"run", "--max-file-size", "12 parsecs"}, "", "max-file-size: "},
-                      BadInput{{"run", "--quiet-period", "5"}, "", "quiet-period: '5' needs a unit"},
-                      BadInput{{"run", "--watch"}, "", "watch: needs a value"},
-                      BadInput{{"run", "--hashes", "crc32"}, "", "hashes: unknown hash 'crc32'"},
-                      BadInput{{"run"}, "", "watch: nothing to watch"},
-                      BadInput{{"run", "--watch", "rel/path"}, "", "watch: 'rel/path' is not an absolute path"},
-                      BadInput{{"run", "--watch", "/a", "--es-url", "ftp://x"}, "", "es-url: 'ftp://x' is not"},
-                      BadInput{{"run", "--watch", "/a", "--data-stream", "Logs"}, "", "data-stream: "},
-                      BadInput{{"run", "--es-password-file", "/nonexistent/pw"}, "", "es-password-file: cannot read"},
-                      BadInput{{"run"}, "watch: [/a\n", "bad.yml: not valid YAML (line"},
-                      BadInput{{"run"}, "wacth: [/a]\n", "wacth: unknown option"},
-                      BadInput{{"run"}, "es-url: {a: 1}\n", "es-url: expects a value"},
-                      BadInput{{"run"}, "- just\n- a list\n", "bad.yml: expected a mapping"}),
+    ::testing::Values(
+        BadInput{{"run", "--bogus", "1"}, "", "--bogus: unknown option"},
+        BadInput{{"run", "--backend", "dtrace"}, "", "backend: 'dtrace' is not one of"},
+        BadInput{{"run", "--max-file-size", "12 parsecs"}, "", "max-file-size: "},
+        BadInput{{"run", "--quiet-period", "5"}, "", "quiet-period: '5' needs a unit"},
+        BadInput{{"run", "--watch"}, "", "watch: needs a value"},
+        BadInput{{"run", "--hashes", "crc32"}, "", "hashes: unknown hash 'crc32'"},
+        BadInput{{"run"}, "", "watch: nothing to watch"},
+        BadInput{{"run", "--watch", "rel/path"}, "", "watch: 'rel/path' is not an absolute path"},
+        BadInput{{"run", "--watch", "/a", "--es-url", "ftp://x"}, "", "es-url: 'ftp://x' is not"},
+        BadInput{{"run", "--watch", "/a", "--data-stream", "Logs"}, "", "data-stream: "},
+        BadInput{{"run", "--es-password-file", "/nonexistent/pw"}, "", "es-password-file: cannot read"},
+        BadInput{{"run"}, "watch: [/a\n", "bad.yml: not valid YAML (line"},
+        BadInput{{"run"}, "wacth: [/a]\n", "wacth: unknown option"},
+        BadInput{{"run"}, "es-url: {a: 1}\n", "es-url: expects a value"},
+        BadInput{{"run"}, "- just\n- a list\n", "bad.yml: expected a mapping"}),
     [](const ::testing::TestParamInfo<BadInput>& param) { return "case" + std::to_string(param.index); });
 
 TEST(Config, DescribeRedactsSecrets) {

@@ -63,7 +63,8 @@ void write_file(JsonWriter& w, const FileEvent& e, bool* escaped) {
   const std::string_view name = path_basename(e.path);
   write_path(w, "name", name);
   write_path(w, "directory", path_dirname(e.path));
-  if (const std::string ext = extension_of(name); !ext.empty() && (!e.meta || e.meta->type == FileType::kFile)) {
+  if (const std::string ext = extension_of(name);
+      !ext.empty() && (!e.meta || e.meta->type == FileType::kFile)) {
     write_path(w, "extension", ext);
   }
   if (e.meta) {
@@ -105,7 +106,8 @@ std::string document_id(const AgentContext& ctx, std::uint64_t sequence) {
   return digest->substr(0, 40);
 }
 
-std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, const std::string& id, WallTimeNs now) {
+std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, const std::string& id,
+                                WallTimeNs now) {
   JsonWriter w;
   w.begin_object();
   w.field("@timestamp", format_rfc3339(e.time != 0 ? e.time : now));

@@ -42,7 +42,8 @@ FileEvent full_event() {
   m.group = "users";
   m.btime = 1;
   e.meta = m;
-  e.hashes = {{HashAlgo::kSha256, "aa"}, {HashAlgo::kMd5, "bb"}, {HashAlgo::kSha1, "cc"}, {HashAlgo::kSha512, "dd"}};
+  e.hashes = {
+      {HashAlgo::kSha256, "aa"}, {HashAlgo::kMd5, "bb"}, {HashAlgo::kSha1, "cc"}, {HashAlgo::kSha512, "dd"}};
   e.hash_skipped = "none";
   ProcessInfo p;
   p.pid = 42;

@@ -21,10 +21,10 @@ enum class ChangeKind : std::uint8_t {
   kClosedWrite,  // a writer closed the file: a good moment to analyse
   kAttributes,   // mode, owner, xattr, times
   kDeleted,
-  kRenamed,   // old_path -> path, both known
-  kMovedFrom, // half a rename (old name), the other half may follow
-  kMovedTo,   // half a rename (new name)
-  kRescan,    // the source lost events under path: reconcile it by scanning
+  kRenamed,    // old_path -> path, both known
+  kMovedFrom,  // half a rename (old name), the other half may follow
+  kMovedTo,    // half a rename (new name)
+  kRescan,     // the source lost events under path: reconcile it by scanning
 };
 
 // Who did it, as far as the source could tell at the time of the event.
@@ -43,7 +43,7 @@ struct RawChange {
   std::string old_path;  // kRenamed only
   bool is_dir = false;
   std::uint32_t cookie = 0;  // pairs kMovedFrom/kMovedTo (inotify)
-  WallTimeNs time = 0;   // when the source saw it
+  WallTimeNs time = 0;       // when the source saw it
   std::optional<ProcessInfo> process;
   const char* source = "";  // static string: fanotify | inotify | scan | ...
 };
@@ -64,12 +64,21 @@ struct WorkItem {
   std::string path;
   std::string previous_path;  // renamed
   bool is_dir = false;
-  WallTimeNs time = 0;                // the latest kernel event folded into this item
-  std::vector<ProcessInfo> writers;   // distinct writers, first first
+  WallTimeNs time = 0;               // the latest kernel event folded into this item
+  std::vector<ProcessInfo> writers;  // distinct writers, first first
   const char* source = "";
 };
 
-enum class FileType : std::uint8_t { kFile, kDir, kSymlink, kFifo, kSocket, kCharDevice, kBlockDevice, kUnknown };
+enum class FileType : std::uint8_t {
+  kFile,
+  kDir,
+  kSymlink,
+  kFifo,
+  kSocket,
+  kCharDevice,
+  kBlockDevice,
+  kUnknown
+};
 const char* file_type_name(FileType t);
 
 struct FileMeta {

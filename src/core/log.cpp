@@ -26,15 +26,24 @@ const char* level_name(Level level) {
 }
 }  // namespace
 
-void set_level(Level level) { g_level = static_cast<int>(level); }
-Level level() { return static_cast<Level>(g_level.load()); }
+void set_level(Level level) {
+  g_level = static_cast<int>(level);
+}
+Level level() {
+  return static_cast<Level>(g_level.load());
+}
 
 bool parse_level(std::string_view text, Level* out) {
-  if (text == "debug") *out = Level::kDebug;
-  else if (text == "info") *out = Level::kInfo;
-  else if (text == "warn" || text == "warning") *out = Level::kWarn;
-  else if (text == "error") *out = Level::kError;
-  else return false;
+  if (text == "debug")
+    *out = Level::kDebug;
+  else if (text == "info")
+    *out = Level::kInfo;
+  else if (text == "warn" || text == "warning")
+    *out = Level::kWarn;
+  else if (text == "error")
+    *out = Level::kError;
+  else
+    return false;
   return true;
 }
 
@@ -51,6 +60,8 @@ void write(Level level, std::string_view message) {
   std::fflush(stderr);
 }
 
-bool should_log_occurrence(unsigned long long count) { return count == 1 || count % 1000 == 0; }
+bool should_log_occurrence(unsigned long long count) {
+  return count == 1 || count % 1000 == 0;
+}
 
 }  // namespace fimon::log

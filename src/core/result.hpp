@@ -29,17 +29,27 @@ class Error {
   std::string message_;
 };
 
-inline Error invalid_argument(std::string m) { return {ErrorKind::kInvalidArgument, std::move(m)}; }
-inline Error not_found(std::string m) { return {ErrorKind::kNotFound, std::move(m)}; }
-inline Error unsupported(std::string m) { return {ErrorKind::kUnsupported, std::move(m)}; }
-inline Error io_error(std::string m) { return {ErrorKind::kIo, std::move(m)}; }
-inline Error remote_error(std::string m) { return {ErrorKind::kRemote, std::move(m)}; }
+inline Error invalid_argument(std::string m) {
+  return {ErrorKind::kInvalidArgument, std::move(m)};
+}
+inline Error not_found(std::string m) {
+  return {ErrorKind::kNotFound, std::move(m)};
+}
+inline Error unsupported(std::string m) {
+  return {ErrorKind::kUnsupported, std::move(m)};
+}
+inline Error io_error(std::string m) {
+  return {ErrorKind::kIo, std::move(m)};
+}
+inline Error remote_error(std::string m) {
+  return {ErrorKind::kRemote, std::move(m)};
+}
 
 // Result<T>: a value or an Error. Result<void> is spelled Status.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }

@@ -5,8 +5,12 @@
 namespace fimon {
 namespace {
 
-unsigned char byte_at(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+unsigned char byte_at(std::string_view s, std::size_t i) {
+  return static_cast<unsigned char>(s[i]);
+}
+bool is_continuation(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
 
 std::uint32_t decode(std::string_view s, std::size_t i, std::size_t len) {
   if (len == 1) return byte_at(s, i);
@@ -42,10 +46,14 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   const unsigned char c = byte_at(s, i);
   std::size_t len = 0;
   if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) len = 2;
-  else if ((c & 0xF0) == 0xE0) len = 3;
-  else if ((c & 0xF8) == 0xF0) len = 4;
-  else return 0;
+  if ((c & 0xE0) == 0xC0)
+    len = 2;
+  else if ((c & 0xF0) == 0xE0)
+    len = 3;
+  else if ((c & 0xF8) == 0xF0)
+    len = 4;
+  else
+    return 0;
   if (i + len > s.size()) return 0;
   for (std::size_t k = 1; k < len; ++k) {
     if (!is_continuation(byte_at(s, i + k))) return 0;
@@ -84,8 +92,10 @@ EscapedPath escape_path(std::string_view raw) {
       i += n;
       continue;
     }
-    if (raw[i] == '\\') out += "\\\\";
-    else out.append(raw.substr(i, len));
+    if (raw[i] == '\\')
+      out += "\\\\";
+    else
+      out.append(raw.substr(i, len));
     i += len;
   }
   return {std::move(out), true};

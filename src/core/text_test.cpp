@@ -46,7 +46,10 @@ TEST(EscapePath, UnescapeRejectsMalformedEscapes) {
 
 TEST(ToValidUtf8, ReplacesInvalidBytes) {
   EXPECT_EQ(to_valid_utf8("ok"), "ok");
-  EXPECT_EQ(to_valid_utf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(to_valid_utf8("a\xFF"
+                          "b"),
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 }  // namespace

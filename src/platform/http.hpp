@@ -11,11 +11,11 @@
 namespace fimon::platform {
 
 struct HttpOptions {
-  std::string ca_file;      // PEM bundle; empty = system trust store
+  std::string ca_file;  // PEM bundle; empty = system trust store
   bool verify_tls = true;
-  std::string username;     // basic auth, with password
+  std::string username;  // basic auth, with password
   std::string password;
-  std::string api_key;      // "ApiKey <key>" authorization
+  std::string api_key;  // "ApiKey <key>" authorization
   long connect_timeout_ms = 5000;
   long total_timeout_ms = 60000;
 };

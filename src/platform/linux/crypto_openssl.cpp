@@ -52,7 +52,8 @@ Result<std::unique_ptr<Hasher>> make_hasher(HashAlgo algo) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   if (ctx == nullptr || EVP_DigestInit_ex(ctx, md, nullptr) != 1) {
     EVP_MD_CTX_free(ctx);
-    return unsupported(std::string("hash ") + hash_algo_name(algo) + " could not be initialised (FIPS mode?)");
+    return unsupported(std::string("hash ") + hash_algo_name(algo) +
+                       " could not be initialised (FIPS mode?)");
   }
   return std::unique_ptr<Hasher>(new EvpHasher(ctx));
 }

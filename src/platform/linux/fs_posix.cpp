@@ -87,7 +87,9 @@ Result<ReadableFile> ReadableFile::open(const std::string& path) {
   return file;
 }
 
-ReadableFile::ReadableFile(ReadableFile&& other) noexcept : handle_(other.handle_) { other.handle_ = -1; }
+ReadableFile::ReadableFile(ReadableFile&& other) noexcept : handle_(other.handle_) {
+  other.handle_ = -1;
+}
 
 ReadableFile& ReadableFile::operator=(ReadableFile&& other) noexcept {
   if (this != &other) {
@@ -110,7 +112,9 @@ Result<std::size_t> ReadableFile::read(void* buffer, std::size_t size) {
   }
 }
 
-Result<FileMeta> ReadableFile::stat() const { return statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH); }
+Result<FileMeta> ReadableFile::stat() const {
+  return statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH);
+}
 
 Result<std::vector<std::string>> list_directory(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);

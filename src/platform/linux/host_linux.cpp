@@ -15,7 +15,8 @@ std::string first_line(const char* path) {
 }
 
 std::string unquote(std::string v) {
-  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+    v = v.substr(1, v.size() - 2);
   return v;
 }
 
@@ -37,9 +38,12 @@ HostInfo read_host_info() {
     if (eq == std::string::npos) continue;
     const std::string key = line.substr(0, eq);
     const std::string value = unquote(line.substr(eq + 1));
-    if (key == "ID") h.os_family = value;
-    else if (key == "NAME") h.os_name = value;
-    else if (key == "VERSION_ID") h.os_version = value;
+    if (key == "ID")
+      h.os_family = value;
+    else if (key == "NAME")
+      h.os_name = value;
+    else if (key == "VERSION_ID")
+      h.os_version = value;
   }
   return h;
 }

@@ -21,8 +21,9 @@ class CurlClient final : public HttpClient {
   CurlClient(const CurlClient&) = delete;
   CurlClient& operator=(const CurlClient&) = delete;
 
-  Result<HttpResponse> request(const std::string& method, const std::string& url, const std::string& content_type,
-                               const std::string& body, const std::vector<std::string>& extra_headers) override {
+  Result<HttpResponse> request(const std::string& method, const std::string& url,
+                               const std::string& content_type, const std::string& body,
+                               const std::vector<std::string>& extra_headers) override {
     curl_easy_reset(curl_);
     HttpResponse response;
     char error[CURL_ERROR_SIZE] = {0};
@@ -50,7 +51,8 @@ class CurlClient final : public HttpClient {
       auth = "Authorization: ApiKey " + options_.api_key;
       headers = curl_slist_append(headers, auth.c_str());
     }
-    if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+    if (!content_type.empty())
+      headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip for bulk bodies
     for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);

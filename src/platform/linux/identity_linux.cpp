@@ -50,7 +50,8 @@ std::string user_name(std::uint32_t uid) {
     passwd pw{};
     passwd* result = nullptr;
     char buf[4096];
-    if (getpwuid_r(id, &pw, buf, sizeof buf, &result) == 0 && result != nullptr) return std::string(pw.pw_name);
+    if (getpwuid_r(id, &pw, buf, sizeof buf, &result) == 0 && result != nullptr)
+      return std::string(pw.pw_name);
     return std::string();
   });
 }
@@ -62,7 +63,8 @@ std::string group_name(std::uint32_t gid) {
     group gr{};
     group* result = nullptr;
     char buf[4096];
-    if (getgrgid_r(id, &gr, buf, sizeof buf, &result) == 0 && result != nullptr) return std::string(gr.gr_name);
+    if (getgrgid_r(id, &gr, buf, sizeof buf, &result) == 0 && result != nullptr)
+      return std::string(gr.gr_name);
     return std::string();
   });
 }

@@ -38,6 +38,8 @@ bool wait_for_termination(std::chrono::milliseconds timeout) {
   }
 }
 
-long long current_pid() { return static_cast<long long>(::getpid()); }
+long long current_pid() {
+  return static_cast<long long>(::getpid());
+}
 
 }  // namespace fimon::platform

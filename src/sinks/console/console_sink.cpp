@@ -13,6 +13,8 @@ void ConsoleSink::submit(Document doc) {
   ++stats_.delivered;
 }
 
-void ConsoleSink::close(std::uint64_t /*deadline_ms*/) { std::fflush(stdout); }
+void ConsoleSink::close(std::uint64_t /*deadline_ms*/) {
+  std::fflush(stdout);
+}
 
 }  // namespace fimon

@@ -9,7 +9,8 @@ namespace fimon {
 namespace {
 
 TEST(BulkBody, OneCreateActionAndOneDocumentLinePerDocument) {
-  const std::string body = build_bulk_body("logs-fimon.file-default", {{"id-1", R"({"a":1})"}, {"id\"2", "{}"}});
+  const std::string body =
+      build_bulk_body("logs-fimon.file-default", {{"id-1", R"({"a":1})"}, {"id\"2", "{}"}});
   std::istringstream lines(body);
   std::string line;
   std::vector<std::string> all;

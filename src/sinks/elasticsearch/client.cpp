@@ -9,9 +9,10 @@ std::string elasticsearch_error_reason(const std::string& body) {
   if (!doc.is_discarded() && doc.is_object()) {
     if (const auto e = doc.find("error"); e != doc.end()) {
       if (e->is_object()) {
-        std::string reason = e->value("type", std::string("error")) + ": " + e->value("reason", std::string());
-        if (const auto rc = e->find("root_cause"); rc != e->end() && rc->is_array() && !rc->empty() &&
-                                                   (*rc)[0].is_object()) {
+        std::string reason =
+            e->value("type", std::string("error")) + ": " + e->value("reason", std::string());
+        if (const auto rc = e->find("root_cause");
+            rc != e->end() && rc->is_array() && !rc->empty() && (*rc)[0].is_object()) {
           const std::string root = (*rc)[0].value("reason", std::string());
           if (!root.empty() && reason.find(root) == std::string::npos) reason += " (" + root + ")";
         }
@@ -23,18 +24,20 @@ std::string elasticsearch_error_reason(const std::string& body) {
   return body.substr(0, 200);
 }
 
-Result<std::unique_ptr<ElasticsearchClient>> ElasticsearchClient::create(std::vector<std::string> urls,
-                                                                         const platform::HttpOptions& options) {
+Result<std::unique_ptr<ElasticsearchClient>> ElasticsearchClient::create(
+    std::vector<std::string> urls, const platform::HttpOptions& options) {
   if (urls.empty()) return invalid_argument("es-url: no Elasticsearch URL configured");
   for (auto& u : urls) {
     while (!u.empty() && u.back() == '/') u.pop_back();
   }
   auto http = platform::make_http_client(options);
   if (!http) return http.error();
-  return std::unique_ptr<ElasticsearchClient>(new ElasticsearchClient(std::move(urls), std::move(http.value())));
+  return std::unique_ptr<ElasticsearchClient>(
+      new ElasticsearchClient(std::move(urls), std::move(http.value())));
 }
 
-Result<platform::HttpResponse> ElasticsearchClient::request(const std::string& method, const std::string& path,
+Result<platform::HttpResponse> ElasticsearchClient::request(const std::string& method,
+                                                            const std::string& path,
                                                             const std::string& content_type,
                                                             const std::string& body) {
   std::string last_error;

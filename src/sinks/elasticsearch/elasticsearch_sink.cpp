@@ -15,15 +15,19 @@ constexpr std::chrono::milliseconds kMaxBackoff{30000};
 Result<std::unique_ptr<ElasticsearchSink>> ElasticsearchSink::create(ElasticsearchSinkOptions options) {
   auto client = ElasticsearchClient::create(options.urls, options.http);
   if (!client) return client.error();
-  return std::unique_ptr<ElasticsearchSink>(new ElasticsearchSink(std::move(options), std::move(client.value())));
+  return std::unique_ptr<ElasticsearchSink>(
+      new ElasticsearchSink(std::move(options), std::move(client.value())));
 }
 
-ElasticsearchSink::ElasticsearchSink(ElasticsearchSinkOptions options, std::unique_ptr<ElasticsearchClient> client)
+ElasticsearchSink::ElasticsearchSink(ElasticsearchSinkOptions options,
+                                     std::unique_ptr<ElasticsearchClient> client)
     : options_(std::move(options)), client_(std::move(client)) {
   shipper_ = std::thread([this] { run(); });
 }
 
-ElasticsearchSink::~ElasticsearchSink() { close(0); }
+ElasticsearchSink::~ElasticsearchSink() {
+  close(0);
+}
 
 void ElasticsearchSink::submit(Document doc) {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -55,7 +59,8 @@ std::vector<Document> ElasticsearchSink::next_batch(std::unique_lock<std::mutex>
   // Wait for a first document, then up to the flush interval for the batch to fill.
   wake_shipper_.wait(lock, [this] { return !queue_.empty() || closing_; });
   const SteadyTime batch_deadline = steady_now() + interval;
-  wake_shipper_.wait_until(lock, batch_deadline, [this] { return queue_.size() >= options_.max_docs || closing_; });
+  wake_shipper_.wait_until(lock, batch_deadline,
+                           [this] { return queue_.size() >= options_.max_docs || closing_; });
 
   std::vector<Document> batch;
   std::size_t bytes = 0;
@@ -108,7 +113,8 @@ std::vector<Document> ElasticsearchSink::attempt(std::vector<Document>& batch) {
   auto response = client_->request("POST", "/_bulk", "application/x-ndjson", body);
   if (!response) {
     static std::atomic<unsigned long long> failures{0};
-    if (log::should_log_occurrence(++failures)) log::warn("elasticsearch: ", response.error().message(), " (retrying)");
+    if (log::should_log_occurrence(++failures))
+      log::warn("elasticsearch: ", response.error().message(), " (retrying)");
     return std::move(batch);
   }
   if (response->status == 413 && batch.size() > 1) {
@@ -126,8 +132,8 @@ std::vector<Document> ElasticsearchSink::attempt(std::vector<Document>& batch) {
     const std::string reason = elasticsearch_error_reason(response->body);
     if (whole == ItemOutcome::kRejected) {
       stats_.rejected += batch.size();
-      log::error("elasticsearch: _bulk rejected with HTTP ", response->status, ": ", reason, " (", batch.size(),
-                 " documents dropped)");
+      log::error("elasticsearch: _bulk rejected with HTTP ", response->status, ": ", reason, " (",
+                 batch.size(), " documents dropped)");
       return {};
     }
     log::warn("elasticsearch: _bulk answered HTTP ", response->status, ": ", reason, " (retrying)");

@@ -41,7 +41,9 @@ nlohmann::json mappings_json() {
 
 }  // namespace
 
-std::string build_mappings() { return mappings_json().dump(); }
+std::string build_mappings() {
+  return mappings_json().dump();
+}
 
 std::string build_index_template(const TemplateOptions& options) {
   nlohmann::json settings = {{"index.mapping.total_fields.limit", 2000}};

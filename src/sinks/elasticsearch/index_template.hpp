@@ -9,8 +9,12 @@ namespace fimon {
 // Two templates with disjoint patterns, because Elasticsearch refuses to turn a template that
 // already backs data streams into a plain one.
 inline constexpr const char* kIlmPolicyName = "fimon-file";
-inline const char* template_name(bool data_stream) { return data_stream ? "fimon-file" : "fimon-file-index"; }
-inline const char* index_pattern(bool data_stream) { return data_stream ? "logs-fimon.*" : "fimon-*"; }
+inline const char* template_name(bool data_stream) {
+  return data_stream ? "fimon-file" : "fimon-file-index";
+}
+inline const char* index_pattern(bool data_stream) {
+  return data_stream ? "logs-fimon.*" : "fimon-*";
+}
 inline constexpr int kTemplatePriority = 501;  // above the built-in logs-*-* template (100) and > 500
 
 struct TemplateOptions {

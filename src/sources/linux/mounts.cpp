@@ -41,9 +41,9 @@ std::vector<Mount> read_mounts() {
 
 bool is_pseudo_filesystem(const std::string& t) {
   static const std::set<std::string> pseudo = {
-      "proc",   "sysfs",     "cgroup",   "cgroup2", "devtmpfs",    "devpts",   "securityfs", "debugfs",
-      "tracefs", "bpf",      "pstore",   "configfs", "fusectl",    "mqueue",   "hugetlbfs",  "autofs",
-      "binfmt_misc", "efivarfs", "nsfs", "rpc_pipefs", "selinuxfs", "nfsd",   "sockfs",     "pipefs",
+      "proc",        "sysfs",    "cgroup", "cgroup2",    "devtmpfs",  "devpts", "securityfs", "debugfs",
+      "tracefs",     "bpf",      "pstore", "configfs",   "fusectl",   "mqueue", "hugetlbfs",  "autofs",
+      "binfmt_misc", "efivarfs", "nsfs",   "rpc_pipefs", "selinuxfs", "nfsd",   "sockfs",     "pipefs",
   };
   return pseudo.count(t) != 0;
 }

@@ -76,23 +76,26 @@ void Reconciler::report_subtree(const std::string& dir) {
 void Reconciler::reconcile(WallTimeNs since) {
   ++stats_->rescans;
   std::uint64_t reported = 0;
-  const WalkStats walked = walk_trees(*context_.filter, walk_, [&](const std::string& path, const FileMeta& meta) {
-    if (meta.ctime < since) return !stopping_;
-    const bool born = meta.btime && *meta.btime >= since;
-    RawChange change;
-    change.kind = born ? ChangeKind::kCreated : ChangeKind::kModified;
-    change.path = path;
-    change.is_dir = meta.type == FileType::kDir;
-    change.time = meta.ctime;
-    change.source = "scan";
-    if (meta.type == FileType::kFile && !born) change.kind = ChangeKind::kModified;
-    if (meta.type != FileType::kFile && !born) change.kind = ChangeKind::kAttributes;
-    RawChange closed{ChangeKind::kClosedWrite, path, "", change.is_dir, 0, change.time, std::nullopt, "scan"};
-    const bool held = context_.sink->on_change(std::move(change)) && context_.sink->on_change(std::move(closed));
-    if (!held) ++stats_->refused;
-    ++reported;
-    return !stopping_;
-  });
+  const WalkStats walked =
+      walk_trees(*context_.filter, walk_, [&](const std::string& path, const FileMeta& meta) {
+        if (meta.ctime < since) return !stopping_;
+        const bool born = meta.btime && *meta.btime >= since;
+        RawChange change;
+        change.kind = born ? ChangeKind::kCreated : ChangeKind::kModified;
+        change.path = path;
+        change.is_dir = meta.type == FileType::kDir;
+        change.time = meta.ctime;
+        change.source = "scan";
+        if (meta.type == FileType::kFile && !born) change.kind = ChangeKind::kModified;
+        if (meta.type != FileType::kFile && !born) change.kind = ChangeKind::kAttributes;
+        RawChange closed{
+            ChangeKind::kClosedWrite, path, "", change.is_dir, 0, change.time, std::nullopt, "scan"};
+        const bool held =
+            context_.sink->on_change(std::move(change)) && context_.sink->on_change(std::move(closed));
+        if (!held) ++stats_->refused;
+        ++reported;
+        return !stopping_;
+      });
   log::info("rescan after event loss: ", walked.entries, " entries walked, ", reported,
             " changed since the gap began, ", walked.errors, " unreadable");
 }

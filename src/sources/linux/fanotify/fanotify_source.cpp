@@ -23,13 +23,15 @@ namespace {
 constexpr std::size_t kReadBufferSize = 256 * 1024;
 constexpr WallTimeNs kGapSlackNs = 2'000'000'000;
 
-constexpr std::uint64_t kBaseMask = FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB | FAN_ONDIR;
+constexpr std::uint64_t kBaseMask =
+    FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB | FAN_ONDIR;
 
 // The longest mount point that holds `path`.
 const Mount* mount_of(const std::vector<Mount>& mounts, const std::string& path) {
   const Mount* best = nullptr;
   for (const auto& m : mounts) {
-    if (path_is_within(path, m.mount_point) && (best == nullptr || m.mount_point.size() >= best->mount_point.size())) {
+    if (path_is_within(path, m.mount_point) &&
+        (best == nullptr || m.mount_point.size() >= best->mount_point.size())) {
       best = &m;
     }
   }
@@ -71,13 +73,15 @@ Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& cont
     fd = fanotify_init(a.flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
     if (fd >= 0) {
       has_rename = a.rename;
-      if ((a.flags & FAN_REPORT_PIDFD) == 0) log::info("fanotify: pidfd reporting unavailable (kernel < 5.15)");
+      if ((a.flags & FAN_REPORT_PIDFD) == 0)
+        log::info("fanotify: pidfd reporting unavailable (kernel < 5.15)");
       break;
     }
     err = errno;
     if (err != EINVAL) break;
   }
-  if (fd < 0) return platform::errno_error(err, "fanotify_init (FID mode needs kernel >= 5.9 and CAP_SYS_ADMIN)");
+  if (fd < 0)
+    return platform::errno_error(err, "fanotify_init (FID mode needs kernel >= 5.9 and CAP_SYS_ADMIN)");
 
   const int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (stop_fd < 0) {
@@ -159,7 +163,8 @@ Status FanotifySource::start() {
 void FanotifySource::stop() {
   if (!reader_.joinable()) return;
   const std::uint64_t one = 1;
-  if (write(stop_fd_, &one, sizeof one) < 0) log::warn("fanotify: cannot wake the reader: ", std::strerror(errno));
+  if (write(stop_fd_, &one, sizeof one) < 0)
+    log::warn("fanotify: cannot wake the reader: ", std::strerror(errno));
   reader_.join();
   reconciler_.reset();
 }
@@ -202,8 +207,8 @@ bool FanotifySource::resolve_dir(const Fsid& fsid, void* handle, std::string* pa
   return true;
 }
 
-void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir, const std::optional<ProcessInfo>& process,
-                          WallTimeNs now, std::string old_path) {
+void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir,
+                          const std::optional<ProcessInfo>& process, WallTimeNs now, std::string old_path) {
   RawChange change;
   change.kind = kind;
   change.path = std::move(path);
@@ -239,7 +244,8 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     if (meta->mask & FAN_Q_OVERFLOW) {
       const auto count = ++stats_.overflows;
       if (log::should_log_occurrence(count)) {
-        log::warn("fanotify: kernel queue overflowed (", count, " times so far): events were lost; rescanning");
+        log::warn("fanotify: kernel queue overflowed (", count,
+                  " times so far): events were lost; rescanning");
       }
       reconciler_->request(last_read_ - kGapSlackNs);
       continue;
@@ -329,12 +335,13 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
       if (mask & FAN_DELETE) emit(ChangeKind::kDeleted, path, is_dir, process, now);
     }
     if (mask & FAN_RENAME) {
-      if (old_ok && new_ok) emit(ChangeKind::kRenamed, new_path, is_dir, process, now, old_path);
+      if (old_ok && new_ok)
+        emit(ChangeKind::kRenamed, new_path, is_dir, process, now, old_path);
       else if (new_ok) {  // moved into the trees: its content is new to us too
         emit(ChangeKind::kMovedTo, new_path, is_dir, process, now);
         if (is_dir) reconciler_->request_subtree(new_path);
-      }
-      else if (old_ok) emit(ChangeKind::kDeleted, old_path, is_dir, process, now);  // moved out of them
+      } else if (old_ok)
+        emit(ChangeKind::kDeleted, old_path, is_dir, process, now);  // moved out of them
     }
   }
 }

@@ -15,8 +15,9 @@
 
 namespace fimon {
 namespace {
-constexpr std::uint32_t kWatchMask = IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE | IN_MOVED_FROM |
-                                     IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+constexpr std::uint32_t kWatchMask = IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE |
+                                     IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW |
+                                     IN_EXCL_UNLINK;
 constexpr WallTimeNs kGapSlackNs = 2'000'000'000;
 }  // namespace
 
@@ -98,7 +99,8 @@ Status InotifySource::start() {
 void InotifySource::stop() {
   if (!reader_.joinable()) return;
   const std::uint64_t one = 1;
-  if (write(stop_fd_, &one, sizeof one) < 0) log::warn("inotify: cannot wake the reader: ", std::strerror(errno));
+  if (write(stop_fd_, &one, sizeof one) < 0)
+    log::warn("inotify: cannot wake the reader: ", std::strerror(errno));
   reader_.join();
   reconciler_.reset();
 }
@@ -124,7 +126,8 @@ void InotifySource::read_loop() {
   }
 }
 
-void InotifySource::emit(ChangeKind kind, const std::string& path, bool is_dir, std::uint32_t cookie, WallTimeNs now) {
+void InotifySource::emit(ChangeKind kind, const std::string& path, bool is_dir, std::uint32_t cookie,
+                         WallTimeNs now) {
   RawChange change;
   change.kind = kind;
   change.path = path;
@@ -134,7 +137,8 @@ void InotifySource::emit(ChangeKind kind, const std::string& path, bool is_dir, 
   change.source = "inotify";
   ++stats_.changes;
   if (!context_.sink->on_change(std::move(change))) {
-    if (log::should_log_occurrence(++stats_.refused)) log::warn("pipeline full: changes not held; rescanning");
+    if (log::should_log_occurrence(++stats_.refused))
+      log::warn("pipeline full: changes not held; rescanning");
     reconciler_->request(now - kGapSlackNs);
   }
 }

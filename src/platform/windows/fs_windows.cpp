@@ -1,0 +1,121 @@
+// The filesystem on Windows. Reparse points (symlinks, junctions) are opened as themselves
+// (FILE_FLAG_OPEN_REPARSE_POINT), never followed; files are shared for read, write and delete so
+// that analysing a file never blocks the program that is writing it.
+#include <windows.h>
+
+#include "platform/fs.hpp"
+#include "platform/windows/errors.hpp"
+#include "platform/windows/wide.hpp"
+
+namespace fimon::platform {
+namespace {
+
+constexpr DWORD kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+// 100 ns intervals between 1601-01-01 and 1970-01-01.
+constexpr long long kEpochDelta = 116444736000000000LL;
+
+WallTimeNs to_unix_ns(long long filetime) {
+  return (filetime - kEpochDelta) * 100;
+}
+WallTimeNs to_unix_ns(const FILETIME& ft) {
+  return to_unix_ns(
+      static_cast<long long>((static_cast<unsigned long long>(ft.dwHighDateTime) << 32) | ft.dwLowDateTime));
+}
+
+Result<FileMeta> meta_of(HANDLE h, const std::string& path) {
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!GetFileInformationByHandle(h, &info)) return win32_error(GetLastError(), "stat " + path);
+  FileMeta m;
+  if (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
+    m.type = FileType::kSymlink;
+  else if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+    m.type = FileType::kDir;
+  else if (GetFileType(h) == FILE_TYPE_DISK)
+    m.type = FileType::kFile;
+  else
+    m.type = FileType::kUnknown;
+  m.size = (static_cast<std::uint64_t>(info.nFileSizeHigh) << 32) | info.nFileSizeLow;
+  m.inode = (static_cast<std::uint64_t>(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
+  m.device = info.dwVolumeSerialNumber;
+  m.mode = (info.dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666;
+  m.mtime = to_unix_ns(info.ftLastWriteTime);
+  m.btime = to_unix_ns(info.ftCreationTime);
+  FILE_BASIC_INFO basic{};
+  m.ctime = GetFileInformationByHandleEx(h, FileBasicInfo, &basic, sizeof basic)
+                ? to_unix_ns(basic.ChangeTime.QuadPart)
+                : m.mtime;
+  return m;
+}
+
+HANDLE open_handle(const std::string& path, DWORD access, DWORD flags) {
+  return CreateFileW(to_wide(path).c_str(), access, kShareAll, nullptr, OPEN_EXISTING,
+                     FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | flags, nullptr);
+}
+
+}  // namespace
+
+Result<FileMeta> stat_no_follow(const std::string& path) {
+  HANDLE h = open_handle(path, FILE_READ_ATTRIBUTES, 0);
+  if (h == INVALID_HANDLE_VALUE) return win32_error(GetLastError(), "stat " + path);
+  auto meta = meta_of(h, path);
+  CloseHandle(h);
+  return meta;
+}
+
+Result<ReadableFile> ReadableFile::open(const std::string& path) {
+  HANDLE h = open_handle(path, GENERIC_READ, FILE_FLAG_SEQUENTIAL_SCAN);
+  if (h == INVALID_HANDLE_VALUE) return win32_error(GetLastError(), "open " + path);
+  ReadableFile file(reinterpret_cast<std::intptr_t>(h));
+  auto meta = meta_of(h, path);
+  if (!meta) return meta.error();
+  if (meta->type != FileType::kFile) return unsupported("open " + path + ": not a regular file");
+  return file;
+}
+
+ReadableFile::ReadableFile(ReadableFile&& other) noexcept : handle_(other.handle_) {
+  other.handle_ = -1;
+}
+
+ReadableFile& ReadableFile::operator=(ReadableFile&& other) noexcept {
+  if (this != &other) {
+    if (handle_ != -1) CloseHandle(reinterpret_cast<HANDLE>(handle_));
+    handle_ = other.handle_;
+    other.handle_ = -1;
+  }
+  return *this;
+}
+
+ReadableFile::~ReadableFile() {
+  if (handle_ != -1) CloseHandle(reinterpret_cast<HANDLE>(handle_));
+}
+
+Result<std::size_t> ReadableFile::read(void* buffer, std::size_t size) {
+  DWORD got = 0;
+  const DWORD want = size > 0x7FFFFFFF ? 0x7FFFFFFF : static_cast<DWORD>(size);
+  if (!ReadFile(reinterpret_cast<HANDLE>(handle_), buffer, want, &got, nullptr)) {
+    return win32_error(GetLastError(), "read");
+  }
+  return static_cast<std::size_t>(got);
+}
+
+Result<FileMeta> ReadableFile::stat() const {
+  return meta_of(reinterpret_cast<HANDLE>(handle_), "<open file>");
+}
+
+Result<std::vector<std::string>> list_directory(const std::string& path) {
+  WIN32_FIND_DATAW data{};
+  HANDLE find = FindFirstFileExW(to_wide(path + "\\*").c_str(), FindExInfoBasic, &data, FindExSearchNameMatch,
+                                 nullptr, FIND_FIRST_EX_LARGE_FETCH);
+  if (find == INVALID_HANDLE_VALUE) return win32_error(GetLastError(), "open directory " + path);
+  std::vector<std::string> names;
+  do {
+    const std::wstring_view name = data.cFileName;
+    if (name != L"." && name != L"..") names.push_back(to_utf8(name));
+  } while (FindNextFileW(find, &data));
+  const DWORD err = GetLastError();
+  FindClose(find);
+  if (err != ERROR_NO_MORE_FILES) return win32_error(err, "read directory " + path);
+  return names;
+}
+
+}  // namespace fimon::platform
