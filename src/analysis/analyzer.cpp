@@ -25,6 +25,7 @@ Analyzer::Analyzer(AnalyzerOptions options) : options_(std::move(options)), buff
 
 FileEvent Analyzer::analyse(const WorkItem& item) {
   FileEvent event;
+  event.sequence = item.sequence;
   event.action = item.action;
   event.time = item.time;
   event.path = item.path;

@@ -39,6 +39,7 @@ void Pipeline::start() {
 void Pipeline::dispatch_loop() {
   while (!stopping_) {
     for (auto& item : coalescer_.take_ready(steady_now(), kWorkQueueCapacity)) {
+      number(item);
       if (!work_.push(std::move(item))) return;
     }
     std::this_thread::sleep_for(kTick);
@@ -53,8 +54,7 @@ void Pipeline::worker_loop() {
   }
 }
 
-void Pipeline::deliver(FileEvent event) {
-  event.sequence = ++stats_.sequence;
+void Pipeline::deliver(const FileEvent& event) {
   const std::string id = document_id(context_, event.sequence);
   sink_->submit(Document{id, encode_ecs_document(event, context_, id, wall_clock_now())});
 }
@@ -63,6 +63,7 @@ void Pipeline::drain_and_stop() {
   if (stopping_.exchange(true)) return;
   if (dispatcher_.joinable()) dispatcher_.join();
   for (auto& item : coalescer_.take_all()) {
+    number(item);
     if (!work_.push(std::move(item))) break;
   }
   work_.close();

@@ -1,7 +1,9 @@
 // The agent's pipeline from RawChange to Document:
 //   sources -> on_change() -> Coalescer -> dispatcher thread -> work queue -> analysis workers -> Sink
-// Every analysed event gets the next event.sequence before it is handed to the sink, so the numbers
-// of one run are gap-free: a hole in Elasticsearch means a lost document, not a skipped number.
+// Work items are numbered (event.sequence) as they leave the coalescer, in its order, so one file's
+// events keep their order even though several workers analyse in parallel; every numbered item
+// becomes exactly one document, so the numbers of a run are gap-free: a hole in Elasticsearch
+// means a lost document, not a skipped number.
 #pragma once
 
 #include <atomic>
@@ -35,8 +37,10 @@ class Pipeline final : public ChangeSink {
   // Analyses everything still pending (ready or not), then stops the workers.
   void drain_and_stop();
 
-  // Encodes and submits one event (also used by `fimon scan`).
-  void deliver(FileEvent event);
+  // Numbers a work item; every numbered item must reach deliver().
+  void number(WorkItem& item) { item.sequence = ++stats_.sequence; }
+  // Encodes and submits one analysed event (also used by `fimon scan`).
+  void deliver(const FileEvent& event);
 
   const PipelineStats& stats() const { return stats_; }
   std::size_t pending() const { return coalescer_.pending() + work_.size(); }

@@ -31,6 +31,7 @@ int run_scan(const Config& c) {
     item.is_dir = meta.type == FileType::kDir;
     item.time = wall_clock_now();
     item.source = "scan";
+    pipeline.number(item);
     pipeline.deliver(analyzer.analyse(item));
     return true;
   });

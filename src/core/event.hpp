@@ -60,6 +60,7 @@ const char* action_name(Action a);
 
 // Work for the analysis stage, produced by the coalescer.
 struct WorkItem {
+  std::uint64_t sequence = 0;  // assigned in coalescer order, so one file's events keep their order
   Action action = Action::kModified;
   std::string path;
   std::string previous_path;  // renamed

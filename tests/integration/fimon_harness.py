@@ -53,7 +53,7 @@ class Elasticsearch:
         self.request("POST", f"/{index}/_refresh")
         body = {"size": size, "sort": [{"event.sequence": "asc"}], "query": query or {"match_all": {}}}
         status, res = self.request("POST", f"/{index}/_search?ignore_unavailable=true", body)
-        if status == 404:
+        if status in (404, 503):  # not created yet, or its shard is still starting
             return []
         assert status == 200, res
         return [h["_source"] for h in res["hits"]["hits"]]

@@ -1,7 +1,8 @@
 // BCrypt (CNG) hashing. Algorithm providers are opened once and shared: opening one is costly,
 // and a provider handle may be used from any thread.
-#include <bcrypt.h>
 #include <windows.h>
+// bcrypt.h needs windows.h's types first.
+#include <bcrypt.h>
 
 #include <vector>
 
