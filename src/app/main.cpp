@@ -19,7 +19,7 @@ const char* kUsage =
     "  check-config  validate the configuration and print it (secrets redacted)\n"
     "  version       print the version\n"
     "options (also YAML keys in --config FILE):\n"
-    "  --config FILE                      YAML file with the options below\n";
+    "  --config FILE                    YAML file with the options below\n";
 
 int usage_error(const std::string& message) {
   std::cerr << "fimon: " << message << "\n" << kUsage;

@@ -439,8 +439,8 @@ std::string options_help() {
     std::string flag = std::string("  --") + o.name;
     if (o.kind != Kind::kBool) flag += " VALUE";
     out << flag;
-    for (std::size_t pad = flag.size(); pad < 34; ++pad) out << ' ';
-    out << ' ' << o.help;
+    for (std::size_t pad = flag.size(); pad < 35; ++pad) out << ' ';
+    out << o.help;
     if (!o.choices.empty()) {
       out << " (";
       for (std::size_t k = 0; k < o.choices.size(); ++k) out << (k ? "|" : "") << o.choices[k];
