@@ -5,7 +5,7 @@
 
 namespace fimon {
 namespace {
-constexpr std::size_t kReadBufferSize = 256 * 1024;
+constexpr std::size_t kReadBufferSize = std::size_t{256} << 10;
 
 const char* skip_reason(const Error& e) {
   switch (e.kind()) {

@@ -28,7 +28,8 @@ int usage_error(const std::string& message) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+int run_main(int argc, char** argv) {
   fimon::platform::prepare_termination_handling();
   std::vector<std::string> args(argv + 1, argv + argc);
   auto cl = fimon::parse_command_line(args);
@@ -73,4 +74,15 @@ int main(int argc, char** argv) {
   if (verb == "setup") return fimon::run_setup(config);
   if (verb == "scan") return fimon::run_scan(config);
   return fimon::run_agent(config);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    // Nothing is expected to throw this far; if something does, say what instead of aborting.
+    std::cerr << "fimon: fatal: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -248,9 +248,9 @@ Result<std::uint64_t> parse_duration_ms(const std::string& text) {
   else if (suffix == "s")
     mul = 1000;
   else if (suffix == "m")
-    mul = 60 * 1000;
+    mul = 60ULL * 1000;
   else if (suffix == "h")
-    mul = 3600 * 1000;
+    mul = 3600ULL * 1000;
   else
     return invalid_argument("'" + text + "' needs a unit: ms, s, m or h");
   if (n != 0 && mul > UINT64_MAX / n) return invalid_argument("'" + text + "' is too large");

@@ -31,7 +31,7 @@ struct Config {
   std::string data_stream = "logs-fimon.file-default";  // index mode: fimon-file-default
   std::string index_mode = "data_stream";               // data_stream | index
   std::uint64_t bulk_max_docs = 1000;
-  std::uint64_t bulk_max_bytes = 5 * 1024 * 1024;
+  std::uint64_t bulk_max_bytes = 5ULL << 20;
   std::uint64_t bulk_flush_ms = 1000;
 
   // Analysis

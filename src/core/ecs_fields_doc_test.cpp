@@ -15,7 +15,8 @@ TEST(FieldDocs, ListEveryDeclaredField) {
   std::stringstream text;
   text << in.rdbuf();
   for (const auto& f : ecs_fields()) {
-    EXPECT_NE(text.str().find("| `" + std::string(f.name) + "` | " + std::string(f.type) + " |"), std::string::npos)
+    EXPECT_NE(text.str().find("| `" + std::string(f.name) + "` | " + std::string(f.type) + " |"),
+              std::string::npos)
         << f.name << " is not documented in docs/fields.md";
   }
 }

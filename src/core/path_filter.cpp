@@ -56,8 +56,8 @@ std::string path_join(std::string_view dir, std::string_view name) {
   return out;
 }
 
-PathFilter::PathFilter(std::vector<std::string> roots, std::vector<std::string> exclude_globs,
-                       std::vector<std::string> excluded_roots)
+PathFilter::PathFilter(const std::vector<std::string>& roots, std::vector<std::string> exclude_globs,
+                       const std::vector<std::string>& excluded_roots)
     : globs_(std::move(exclude_globs)) {
   for (auto& r : roots) roots_.push_back(normalize_path(r));
   for (auto& r : excluded_roots) excluded_roots_.push_back(normalize_path(r));

@@ -24,8 +24,8 @@ std::string path_join(std::string_view dir, std::string_view name);
 
 class PathFilter {
  public:
-  PathFilter(std::vector<std::string> roots, std::vector<std::string> exclude_globs,
-             std::vector<std::string> excluded_roots = {});
+  PathFilter(const std::vector<std::string>& roots, std::vector<std::string> exclude_globs,
+             const std::vector<std::string>& excluded_roots = {});
 
   bool is_watched(std::string_view path) const;
   bool is_excluded(std::string_view path) const;

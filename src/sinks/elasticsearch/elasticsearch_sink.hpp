@@ -28,7 +28,7 @@ struct ElasticsearchSinkOptions {
   platform::HttpOptions http;
   std::string index;  // data stream or index name
   std::size_t max_docs = 1000;
-  std::size_t max_bytes = 5 * 1024 * 1024;
+  std::size_t max_bytes = std::size_t{5} << 20;
   std::uint64_t flush_interval_ms = 1000;
   std::size_t queue_capacity = 20000;  // documents held in memory before submit() blocks
 };

@@ -20,7 +20,7 @@
 namespace fimon {
 namespace {
 
-constexpr std::size_t kReadBufferSize = 256 * 1024;
+constexpr std::size_t kReadBufferSize = std::size_t{256} << 10;
 constexpr WallTimeNs kGapSlackNs = 2'000'000'000;
 
 constexpr std::uint64_t kBaseMask =
