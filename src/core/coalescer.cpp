@@ -32,15 +32,10 @@ WorkItem deletion(const std::string& path, bool is_dir, WallTimeNs time, const c
 Coalescer::Coalescer(CoalescerTiming timing, std::size_t max_pending)
     : timing_(timing), max_pending_(max_pending) {}
 
-Coalescer::Pending& Coalescer::touch(const RawChange& change, SteadyTime now, bool* refused) {
+Coalescer::Pending* Coalescer::touch(const RawChange& change, SteadyTime now) {
   auto it = pending_.find(change.path);
   if (it == pending_.end()) {
-    if (pending_.size() >= max_pending_) {
-      *refused = true;
-      static Pending scratch;
-      scratch = Pending{};
-      return scratch;
-    }
+    if (pending_.size() >= max_pending_) return nullptr;
     it = pending_.emplace(change.path, Pending{}).first;
     it->second.first = now;
   }
@@ -50,22 +45,29 @@ Coalescer::Pending& Coalescer::touch(const RawChange& change, SteadyTime now, bo
   p.is_dir = p.is_dir || change.is_dir;
   p.source = change.source;
   add_writer(p.writers, change.process);
-  return p;
+  return &p;
 }
 
 bool Coalescer::add(const RawChange& change, SteadyTime now) {
   std::lock_guard<std::mutex> lock(mutex_);
   bool refused = false;
+  // Marks the path's pending entry, or notes that the bound refused a new one.
+  const auto mark = [&](auto&& update) {
+    if (Pending* p = touch(change, now))
+      update(*p);
+    else
+      refused = true;
+  };
   switch (change.kind) {
     case ChangeKind::kCreated:
-      touch(change, now, &refused).created = true;
+      mark([](Pending& p) { p.created = true; });
       break;
-    case ChangeKind::kModified: {
-      Pending& p = touch(change, now, &refused);
-      p.content = true;
-      p.closed = false;
+    case ChangeKind::kModified:
+      mark([](Pending& p) {
+        p.content = true;
+        p.closed = false;
+      });
       break;
-    }
     case ChangeKind::kClosedWrite: {
       // A close without a recorded write changes nothing: only mark what is pending.
       auto it = pending_.find(change.path);
@@ -77,7 +79,7 @@ bool Coalescer::add(const RawChange& change, SteadyTime now) {
       break;
     }
     case ChangeKind::kAttributes:
-      touch(change, now, &refused).attributes = true;
+      mark([](Pending& p) { p.attributes = true; });
       break;
     case ChangeKind::kDeleted:
       flush_path_locked(change.path);
@@ -96,7 +98,7 @@ bool Coalescer::add(const RawChange& change, SteadyTime now) {
         moved_from_.erase(half);
         rename_locked(from, change.path, change.is_dir, change, now);
       } else {
-        touch(change, now, &refused).created = true;  // moved in from outside the watched trees
+        mark([](Pending& p) { p.created = true; });  // moved in from outside the watched trees
       }
       break;
     }

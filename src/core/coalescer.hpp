@@ -65,7 +65,8 @@ class Coalescer {
     const char* source = "";
   };
 
-  Pending& touch(const RawChange& change, SteadyTime now, bool* refused);
+  // The pending entry for the change's path, created if needed; nullptr when the bound is reached.
+  Pending* touch(const RawChange& change, SteadyTime now);
   void flush_path_locked(const std::string& path);
   void rename_locked(const std::string& from, const std::string& to, bool is_dir, const RawChange& change,
                      SteadyTime now);

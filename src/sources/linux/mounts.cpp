@@ -56,4 +56,10 @@ std::vector<std::string> pseudo_mount_points(const std::vector<Mount>& mounts) {
   return out;
 }
 
+std::function<bool(const std::string&)> pseudo_filesystem_skipper() {
+  std::set<std::string> pseudo;
+  for (auto& p : pseudo_mount_points(read_mounts())) pseudo.insert(std::move(p));
+  return [pseudo = std::move(pseudo)](const std::string& dir) { return pseudo.count(dir) != 0; };
+}
+
 }  // namespace fimon

@@ -2,6 +2,7 @@
 // (proc, sysfs, cgroup...) that hold no files worth monitoring.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ std::vector<Mount> read_mounts();  // /proc/self/mountinfo
 bool is_pseudo_filesystem(const std::string& fs_type);
 // Mount points of pseudo filesystems (for skipping them in walks and filters).
 std::vector<std::string> pseudo_mount_points(const std::vector<Mount>& mounts);
+// A predicate for WalkOptions::skip_dir: true for the mount points of pseudo filesystems.
+std::function<bool(const std::string&)> pseudo_filesystem_skipper();
 // Unescapes mountinfo's octal escapes (\040 for space, ...).
 std::string unescape_mount_field(const std::string& field);
 

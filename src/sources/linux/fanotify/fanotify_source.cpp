@@ -1,8 +1,6 @@
 #include "sources/linux/fanotify/fanotify_source.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -83,24 +81,24 @@ Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& cont
   if (fd < 0)
     return platform::errno_error(err, "fanotify_init (FID mode needs kernel >= 5.9 and CAP_SYS_ADMIN)");
 
-  const int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd < 0) {
-    const int e = errno;
+  auto reader = KernelQueueReader::create("fanotify", fd, kReadBufferSize);
+  if (!reader) {
     close(fd);
-    return platform::errno_error(e, "eventfd");
+    return reader.error();
   }
-  std::unique_ptr<FanotifySource> source(new FanotifySource(context, fd, stop_fd, has_rename));
+  std::unique_ptr<FanotifySource> source(
+      new FanotifySource(context, fd, std::move(reader.value()), has_rename));
   if (auto s = source->mark_filesystems(); !s) return s.error();
   return std::unique_ptr<Source>(std::move(source));
 }
 
-FanotifySource::FanotifySource(const SourceContext& context, int fan_fd, int stop_fd, bool has_rename)
-    : context_(context), fan_fd_(fan_fd), stop_fd_(stop_fd), has_rename_(has_rename) {}
+FanotifySource::FanotifySource(const SourceContext& context, int fan_fd,
+                               std::unique_ptr<KernelQueueReader> reader, bool has_rename)
+    : context_(context), fan_fd_(fan_fd), has_rename_(has_rename), reader_(std::move(reader)) {}
 
 FanotifySource::~FanotifySource() {
   stop();
   for (auto& [fsid, fd] : mount_fds_) close(fd);
-  close(stop_fd_);
   close(fan_fd_);
 }
 
@@ -147,47 +145,19 @@ Status FanotifySource::mark_filesystems() {
 
 Status FanotifySource::start() {
   WalkOptions walk;
-  const std::vector<std::string> pseudo = pseudo_mount_points(read_mounts());
-  walk.skip_dir = [pseudo](const std::string& dir) {
-    for (const auto& p : pseudo) {
-      if (dir == p) return true;
-    }
-    return false;
-  };
+  walk.skip_dir = pseudo_filesystem_skipper();
   reconciler_ = std::make_unique<Reconciler>(context_, std::move(walk), &stats_);
   last_read_ = wall_clock_now();
-  reader_ = std::thread([this] { read_loop(); });
+  reader_->start([this](const char* data, std::size_t size) {
+    handle_buffer(data, size);
+    last_read_ = wall_clock_now();
+  });
   return {};
 }
 
 void FanotifySource::stop() {
-  if (!reader_.joinable()) return;
-  const std::uint64_t one = 1;
-  if (write(stop_fd_, &one, sizeof one) < 0)
-    log::warn("fanotify: cannot wake the reader: ", std::strerror(errno));
-  reader_.join();
+  reader_->stop();
   reconciler_.reset();
-}
-
-void FanotifySource::read_loop() {
-  std::vector<char> buffer(kReadBufferSize);
-  pollfd fds[2] = {{fan_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  for (;;) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      log::error("fanotify: poll failed: ", std::strerror(errno));
-      return;
-    }
-    if (fds[1].revents != 0) return;
-    // One read per wake-up, so a stop request is seen even while events never stop coming.
-    const ssize_t n = read(fan_fd_, buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno != EINTR && errno != EAGAIN) log::error("fanotify: read failed: ", std::strerror(errno));
-      continue;
-    }
-    handle_buffer(buffer.data(), static_cast<std::size_t>(n));
-    last_read_ = wall_clock_now();
-  }
 }
 
 bool FanotifySource::resolve_dir(const Fsid& fsid, void* handle, std::string* path) {

@@ -7,9 +7,9 @@
 
 #include <map>
 #include <memory>
-#include <thread>
 #include <utility>
 
+#include "sources/linux/kernel_queue_reader.hpp"
 #include "sources/scan/reconciler.hpp"
 #include "sources/source.hpp"
 
@@ -30,9 +30,9 @@ class FanotifySource final : public Source {
     bool operator<(const Fsid& o) const { return std::pair(a, b) < std::pair(o.a, o.b); }
   };
 
-  FanotifySource(const SourceContext& context, int fan_fd, int stop_fd, bool has_rename);
+  FanotifySource(const SourceContext& context, int fan_fd, std::unique_ptr<KernelQueueReader> reader,
+                 bool has_rename);
   Status mark_filesystems();
-  void read_loop();
   void handle_buffer(const char* buffer, std::size_t length);
   bool resolve_dir(const Fsid& fsid, void* file_handle, std::string* path);
   void emit(ChangeKind kind, std::string path, bool is_dir, const std::optional<ProcessInfo>& process,
@@ -40,13 +40,12 @@ class FanotifySource final : public Source {
 
   SourceContext context_;
   int fan_fd_;
-  int stop_fd_;  // eventfd: wakes the reader to stop
   bool has_rename_;
   std::map<Fsid, int> mount_fds_;  // one open directory per marked filesystem, for open_by_handle_at
   std::vector<std::string> skipped_mounts_;
   std::unique_ptr<Reconciler> reconciler_;
   WallTimeNs last_read_ = 0;
-  std::thread reader_;
+  std::unique_ptr<KernelQueueReader> reader_;  // declared last: stopped before the rest goes
 };
 
 }  // namespace fimon

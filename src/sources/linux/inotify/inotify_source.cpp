@@ -1,7 +1,5 @@
 #include "sources/linux/inotify/inotify_source.hpp"
 
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -24,29 +22,22 @@ constexpr WallTimeNs kGapSlackNs = 2'000'000'000;
 Result<std::unique_ptr<Source>> InotifySource::create(const SourceContext& context) {
   const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd < 0) return platform::errno_error(errno, "inotify_init1");
-  const int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd < 0) {
-    const int e = errno;
+  auto reader =
+      KernelQueueReader::create("inotify", fd, 64 * sizeof(inotify_event) + 64 * std::size_t{NAME_MAX + 1});
+  if (!reader) {
     close(fd);
-    return platform::errno_error(e, "eventfd");
+    return reader.error();
   }
-  return std::unique_ptr<Source>(new InotifySource(context, fd, stop_fd));
+  return std::unique_ptr<Source>(new InotifySource(context, fd, std::move(reader.value())));
 }
 
-InotifySource::InotifySource(const SourceContext& context, int fd, int stop_fd)
-    : context_(context), fd_(fd), stop_fd_(stop_fd) {
-  const std::vector<std::string> pseudo = pseudo_mount_points(read_mounts());
-  walk_.skip_dir = [pseudo](const std::string& dir) {
-    for (const auto& p : pseudo) {
-      if (dir == p) return true;
-    }
-    return false;
-  };
+InotifySource::InotifySource(const SourceContext& context, int fd, std::unique_ptr<KernelQueueReader> reader)
+    : context_(context), fd_(fd), reader_(std::move(reader)) {
+  walk_.skip_dir = pseudo_filesystem_skipper();
 }
 
 InotifySource::~InotifySource() {
   stop();
-  close(stop_fd_);
   close(fd_);
 }
 
@@ -92,38 +83,16 @@ Status InotifySource::start() {
   log::info("inotify: watching ", dirs_.size(), " directories");
   reconciler_ = std::make_unique<Reconciler>(context_, walk_, &stats_);
   last_read_ = wall_clock_now();
-  reader_ = std::thread([this] { read_loop(); });
+  reader_->start([this](const char* data, std::size_t size) {
+    handle_buffer(data, size);
+    last_read_ = wall_clock_now();
+  });
   return {};
 }
 
 void InotifySource::stop() {
-  if (!reader_.joinable()) return;
-  const std::uint64_t one = 1;
-  if (write(stop_fd_, &one, sizeof one) < 0)
-    log::warn("inotify: cannot wake the reader: ", std::strerror(errno));
-  reader_.join();
+  reader_->stop();
   reconciler_.reset();
-}
-
-void InotifySource::read_loop() {
-  alignas(inotify_event) char buffer[64 * 1024];
-  pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  for (;;) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      log::error("inotify: poll failed: ", std::strerror(errno));
-      return;
-    }
-    if (fds[1].revents != 0) return;
-    // One read per wake-up, so a stop request is seen even while events never stop coming.
-    const ssize_t n = read(fd_, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno != EINTR && errno != EAGAIN) log::error("inotify: read failed: ", std::strerror(errno));
-      continue;
-    }
-    handle_buffer(buffer, static_cast<std::size_t>(n));
-    last_read_ = wall_clock_now();
-  }
 }
 
 void InotifySource::emit(ChangeKind kind, const std::string& path, bool is_dir, std::uint32_t cookie,

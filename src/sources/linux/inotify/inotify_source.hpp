@@ -7,9 +7,9 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <unordered_map>
 
+#include "sources/linux/kernel_queue_reader.hpp"
 #include "sources/scan/reconciler.hpp"
 #include "sources/source.hpp"
 
@@ -25,17 +25,15 @@ class InotifySource final : public Source {
   void stop() override;
 
  private:
-  InotifySource(const SourceContext& context, int fd, int stop_fd);
+  InotifySource(const SourceContext& context, int fd, std::unique_ptr<KernelQueueReader> reader);
   void watch_tree(const std::string& root);
   bool add_watch(const std::string& dir);
   void rename_watched(const std::string& from, const std::string& to);
-  void read_loop();
   void handle_buffer(const char* buffer, std::size_t length);
   void emit(ChangeKind kind, const std::string& path, bool is_dir, std::uint32_t cookie, WallTimeNs now);
 
   SourceContext context_;
   int fd_;
-  int stop_fd_;
   WalkOptions walk_;
   std::unordered_map<int, std::string> dirs_;  // wd -> directory path
   std::map<std::string, int> wds_;             // directory path -> wd (ordered: renames move ranges)
@@ -43,7 +41,7 @@ class InotifySource final : public Source {
   std::uint64_t watch_failures_ = 0;
   std::unique_ptr<Reconciler> reconciler_;
   WallTimeNs last_read_ = 0;
-  std::thread reader_;
+  std::unique_ptr<KernelQueueReader> reader_;  // declared last: stopped before the rest goes
 };
 
 }  // namespace fimon

@@ -1,0 +1,62 @@
+#include "sources/linux/kernel_queue_reader.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "core/log.hpp"
+#include "platform/linux/errors.hpp"
+
+namespace fimon {
+
+Result<std::unique_ptr<KernelQueueReader>> KernelQueueReader::create(const char* name, int fd,
+                                                                     std::size_t buffer_size) {
+  const int stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stop_fd < 0) return platform::errno_error(errno, "eventfd");
+  return std::unique_ptr<KernelQueueReader>(new KernelQueueReader(name, fd, stop_fd, buffer_size));
+}
+
+KernelQueueReader::~KernelQueueReader() {
+  stop();
+  close(stop_fd_);
+}
+
+void KernelQueueReader::start(Handler handler) {
+  thread_ = std::thread([this, handler = std::move(handler)] { run(handler); });
+}
+
+void KernelQueueReader::stop() {
+  if (!thread_.joinable()) return;
+  const std::uint64_t one = 1;
+  if (write(stop_fd_, &one, sizeof one) < 0)
+    log::warn(name_, ": cannot wake the reader: ", std::strerror(errno));
+  thread_.join();
+}
+
+void KernelQueueReader::run(const Handler& handler) {
+  // Aligned for the kernel's event structs, which the handler reads in place.
+  std::vector<std::uint64_t> storage((buffer_size_ + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t));
+  char* buffer = reinterpret_cast<char*>(storage.data());
+  pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      log::error(name_, ": poll failed: ", std::strerror(errno), "; the source stops");
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    const ssize_t n = read(fd_, buffer, buffer_size_);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      log::error(name_, ": read failed: ", std::strerror(errno), "; the source stops");
+      return;
+    }
+    handler(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace fimon
