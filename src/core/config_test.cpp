@@ -49,6 +49,9 @@ struct BadInput {
   std::string expected;
 };
 
+// Names the case by what it expects, not by its bytes, in test listings.
+void PrintTo(const BadInput& in, std::ostream* os) { *os << '"' << in.expected << '"'; }
+
 class ConfigErrors : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(ConfigErrors, NameTheKeyAndTheReasonOnOneLine) {
