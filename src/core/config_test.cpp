@@ -50,7 +50,9 @@ struct BadInput {
 };
 
 // Names the case by what it expects, not by its bytes, in test listings.
-void PrintTo(const BadInput& in, std::ostream* os) { *os << '"' << in.expected << '"'; }
+void PrintTo(const BadInput& in, std::ostream* os) {
+  *os << '"' << in.expected << '"';
+}
 
 class ConfigErrors : public ::testing::TestWithParam<BadInput> {};
 

@@ -58,3 +58,14 @@ def test_wrong_password_is_reported_without_the_password(fimon_bin, secure_es, t
     assert res.returncode == 1
     assert "401" in res.stderr and "credentials" in res.stderr
     assert "not-the-password" not in res.stderr
+
+
+def test_setup_refused_by_elasticsearch_exits_nonzero_with_the_reason(fimon_bin, secure_es, password_file):
+    """A user without the privilege to install templates (role viewer) gets a clear refusal."""
+    es, ca, _ = secure_es
+    res = Agent.run_cli(fimon_bin, ["setup", "--es-url", es.url, "--es-ca-file", ca, "--es-username", "fimon-viewer",
+                                    "--es-password-file", password_file])
+    assert res.returncode == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert "403" in lines[0] and "security_exception" in lines[0], res.stderr

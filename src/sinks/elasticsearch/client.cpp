@@ -1,6 +1,7 @@
 #include "sinks/elasticsearch/client.hpp"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 namespace fimon {
 
@@ -23,6 +24,21 @@ std::string elasticsearch_error_reason(const std::string& body) {
   }
   return body.substr(0, 200);
 }
+
+namespace {
+// 401: the credentials are wrong; 403: they are right but lack a privilege.
+std::optional<Error> refusal(const platform::HttpResponse& response) {
+  if (response.status == 401) {
+    return remote_error("Elasticsearch refused the credentials (HTTP 401): " +
+                        elasticsearch_error_reason(response.body));
+  }
+  if (response.status == 403) {
+    return remote_error("Elasticsearch refused the request (HTTP 403): " +
+                        elasticsearch_error_reason(response.body));
+  }
+  return std::nullopt;
+}
+}  // namespace
 
 Result<std::unique_ptr<ElasticsearchClient>> ElasticsearchClient::create(
     std::vector<std::string> urls, const platform::HttpOptions& options) {
@@ -56,10 +72,7 @@ Result<ClusterInfo> ElasticsearchClient::probe() {
   // them) answer it with 405; the local node's info has the version on every distribution.
   auto root = request("GET", "/", "", "");
   if (!root) return root.error();
-  if (root->status == 401 || root->status == 403) {
-    return remote_error("Elasticsearch refused the credentials (HTTP " + std::to_string(root->status) +
-                        "): " + elasticsearch_error_reason(root->body));
-  }
+  if (auto refused = refusal(*root)) return *refused;
   ClusterInfo info;
   if (root->status == 200) {
     const auto doc = nlohmann::json::parse(root->body, nullptr, false);
@@ -71,6 +84,7 @@ Result<ClusterInfo> ElasticsearchClient::probe() {
   } else {
     auto nodes = request("GET", "/_nodes/_local?filter_path=nodes.*.version", "", "");
     if (!nodes) return nodes.error();
+    if (auto refused = refusal(*nodes)) return *refused;
     const auto doc = nlohmann::json::parse(nodes->body, nullptr, false);
     if (nodes->status != 200 || doc.is_discarded() || !doc.contains("nodes") || !doc["nodes"].is_object() ||
         doc["nodes"].empty()) {
