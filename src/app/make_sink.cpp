@@ -1,3 +1,4 @@
+#include "app/agent_context.hpp"
 #include "app/verbs.hpp"
 #include "core/log.hpp"
 #include "sinks/console/console_sink.hpp"
@@ -13,6 +14,21 @@ platform::HttpOptions http_options(const Config& c) {
   o.password = c.es_password;
   o.api_key = c.es_api_key;
   return o;
+}
+
+std::optional<Runtime> make_runtime(const Config& c) {
+  auto context = make_agent_context(c);
+  if (!context) {
+    log::error(context.error().message());
+    return std::nullopt;
+  }
+  auto sink = make_sink(c);
+  if (!sink) {
+    log::error(sink.error().message());
+    return std::nullopt;
+  }
+  return Runtime{std::move(context.value()), std::move(sink.value()),
+                 PathFilter(c.watch, c.exclude, {c.state_dir})};
 }
 
 Result<std::unique_ptr<Sink>> make_sink(const Config& c) {

@@ -39,22 +39,13 @@ void report_cluster(const Config& c) {
 }  // namespace
 
 int run_agent(const Config& c) {
-  auto context = make_agent_context(c);
-  if (!context) {
-    log::error(context.error().message());
-    return 1;
-  }
-  auto sink = make_sink(c);
-  if (!sink) {
-    log::error(sink.error().message());
-    return 1;
-  }
+  auto runtime = make_runtime(c);
+  if (!runtime) return 1;
   if (c.output == "elasticsearch") report_cluster(c);
+  Sink& sink = *runtime->sink;
 
-  // The agent's own state is never monitored, whatever the watch list says.
-  const PathFilter filter(c.watch, c.exclude, {c.state_dir});
-  Pipeline pipeline(c, *context, sink->get());
-  SourceContext source_context{&filter, &pipeline, platform::current_pid()};
+  Pipeline pipeline(c, runtime->context, &sink);
+  SourceContext source_context{&runtime->filter, &pipeline, platform::current_pid()};
   auto source = make_source(c.backend, source_context);
   if (!source) {
     log::error("no file activity source could start: ", source.error().message());
@@ -66,20 +57,20 @@ int run_agent(const Config& c) {
     return 1;
   }
   log::info("fimon ", kFimonVersion, " running: ", c.watch.size(), " watched trees, source ",
-            (*source)->name(), ", agent id ", context->agent_id);
+            (*source)->name(), ", agent id ", runtime->context.agent_id);
 
   auto next_stats = std::chrono::steady_clock::now() + kStatsInterval;
   while (!platform::wait_for_termination(std::chrono::milliseconds(500))) {
     if (std::chrono::steady_clock::now() >= next_stats) {
-      log_stats("periodic", **source, pipeline, **sink);
+      log_stats("periodic", **source, pipeline, sink);
       next_stats += kStatsInterval;
     }
   }
   log::info("stopping: flushing pending changes");
   (*source)->stop();
   pipeline.drain_and_stop();
-  (*sink)->close(kShutdownDeliveryMs);
-  log_stats("final", **source, pipeline, **sink);
+  sink.close(kShutdownDeliveryMs);
+  log_stats("final", **source, pipeline, sink);
   return 0;
 }
 

@@ -10,33 +10,26 @@
 namespace fimon {
 
 int run_scan(const Config& c) {
-  auto context = make_agent_context(c);
-  if (!context) {
-    log::error(context.error().message());
-    return 1;
-  }
-  auto sink = make_sink(c);
-  if (!sink) {
-    log::error(sink.error().message());
-    return 1;
-  }
-  const PathFilter filter(c.watch, c.exclude, {c.state_dir});
-  Pipeline pipeline(c, *context, sink->get());
+  auto runtime = make_runtime(c);
+  if (!runtime) return 1;
+  Sink& sink = *runtime->sink;
+  Pipeline pipeline(c, runtime->context, &sink);
   Analyzer analyzer(AnalyzerOptions{c.hashes, c.max_file_size});
   WalkOptions walk;
-  const WalkStats walked = walk_trees(filter, walk, [&](const std::string& path, const FileMeta& meta) {
-    WorkItem item;
-    item.action = Action::kScanned;
-    item.path = path;
-    item.is_dir = meta.type == FileType::kDir;
-    item.time = wall_clock_now();
-    item.source = "scan";
-    pipeline.number(item);
-    pipeline.deliver(analyzer.analyse(item));
-    return true;
-  });
-  (*sink)->close(60000);
-  const SinkStats& k = (*sink)->stats();
+  const WalkStats walked =
+      walk_trees(runtime->filter, walk, [&](const std::string& path, const FileMeta& meta) {
+        WorkItem item;
+        item.action = Action::kScanned;
+        item.path = path;
+        item.is_dir = meta.type == FileType::kDir;
+        item.time = wall_clock_now();
+        item.source = "scan";
+        pipeline.number(item);
+        pipeline.deliver(analyzer.analyse(item));
+        return true;
+      });
+  sink.close(60000);
+  const SinkStats& k = sink.stats();
   log::info("scan: ", walked.entries, " entries, ", walked.errors, " unreadable, ", k.delivered.load(),
             " delivered, ", k.rejected.load() + k.dropped.load(), " not delivered");
   return k.rejected.load() + k.dropped.load() == 0 ? 0 : 1;

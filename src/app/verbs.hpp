@@ -3,8 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "core/config.hpp"
+#include "core/ecs_document.hpp"
+#include "core/path_filter.hpp"
 #include "core/result.hpp"
 #include "platform/http.hpp"
 #include "sinks/sink.hpp"
@@ -14,6 +17,16 @@ namespace fimon {
 int run_agent(const Config& config);
 int run_setup(const Config& config);
 int run_scan(const Config& config);
+
+// What run and scan share: who we are, where documents go, and what is watched (the agent's own
+// state is never monitored, whatever the watch list says).
+struct Runtime {
+  AgentContext context;
+  std::unique_ptr<Sink> sink;
+  PathFilter filter;
+};
+// Logs the reason and returns nullopt when the agent cannot start.
+std::optional<Runtime> make_runtime(const Config& config);
 
 // The configured sink: Elasticsearch or the console.
 Result<std::unique_ptr<Sink>> make_sink(const Config& config);

@@ -110,3 +110,20 @@ def test_console_output(fimon_bin, tree):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
+
+
+def test_scan_ships_one_document_per_entry(fimon_bin, es, installed, stream, tree):
+    import hashlib
+
+    watched, state = tree
+    (watched / "d").mkdir()
+    (watched / "d" / "f").write_bytes(b"scanned content")
+    res = Agent.run_cli(fimon_bin, ["scan", "--watch", str(watched), "--state-dir", str(state), "--es-url", es.url,
+                                    "--data-stream", stream])
+    assert res.returncode == 0, res.stderr
+    docs = es.wait_for(stream, lambda d: len(d) == 3)
+    assert {d["event"]["action"] for d in docs} == {"scanned"}
+    assert {d["fim"]["source"] for d in docs} == {"scan"}
+    (f,) = by_path(docs, watched / "d" / "f")
+    assert f["file"]["hash"]["sha256"] == hashlib.sha256(b"scanned content").hexdigest()
+    assert f["event"]["type"] == ["info"]
