@@ -1,0 +1,79 @@
+// The agent's memory between events and across restarts: per file, the last state fimon reported
+// (metadata, hashes, entropy, chunk manifest) and a change generation.
+//
+// SQLite in WAL mode in the state directory, one row per file keyed by the path's bytes, so 1M
+// files cost disk, not RAM. Crash-safe: every put/remove is its own transaction (WAL makes them
+// cheap). A store that is corrupt, of another schema version or not fimon's is moved aside (its
+// name gets ".broken-<time>") and rebuilt, with one clear log line: never a crash.
+//
+// Thread-safe: one connection behind a mutex (analysis workers are few; SQLite is not the
+// bottleneck next to hashing).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/chunker.hpp"
+#include "core/event.hpp"
+#include "core/result.hpp"
+
+struct sqlite3;
+
+namespace fimon {
+
+struct Baseline {
+  FileType type = FileType::kUnknown;
+  std::uint64_t size = 0;
+  WallTimeNs mtime = 0;
+  WallTimeNs ctime = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t device = 0;
+  std::uint32_t mode = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::vector<FileHash> hashes;
+  std::optional<double> entropy;
+  std::vector<Chunk> manifest;   // empty when the file was not read (too large, unreadable, not regular)
+  std::uint64_t generation = 0;  // incremented at every reported change
+};
+
+class BaselineStore {
+ public:
+  static inline constexpr int kSchemaVersion = 1;
+
+  // Opens (or creates) `<dir>/baseline.db`.
+  static Result<std::unique_ptr<BaselineStore>> open(const std::string& dir);
+  ~BaselineStore();
+  BaselineStore(const BaselineStore&) = delete;
+  BaselineStore& operator=(const BaselineStore&) = delete;
+
+  Result<std::optional<Baseline>> get(const std::string& path);
+  Status put(const std::string& path, const Baseline& baseline);
+  Status remove(const std::string& path);
+  // Removes `path` and, for a directory, everything below it.
+  Status remove_tree(const std::string& path);
+  // Moves `from` (and everything below it) to `to`.
+  Status rename_tree(const std::string& from, const std::string& to);
+  // Calls `visit` for every stored path at or below `root`, in byte order; stop by returning false.
+  Status for_each_under(const std::string& root,
+                        const std::function<bool(const std::string&, const Baseline&)>& visit);
+  Result<std::uint64_t> count();
+
+  // Manifests are stored packed: per chunk a little-endian u32 length and u64 digest (offsets follow).
+  static std::string pack_manifest(const std::vector<Chunk>& manifest);
+  static std::vector<Chunk> unpack_manifest(const std::string& packed);
+
+ private:
+  explicit BaselineStore(sqlite3* db) : db_(db) {}
+  Status exec(const char* sql);
+
+  std::mutex mutex_;
+  sqlite3* db_;
+};
+
+}  // namespace fimon
