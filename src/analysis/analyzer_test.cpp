@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "state/baseline_store.hpp"
+
 namespace fimon {
 namespace {
 
@@ -39,8 +41,8 @@ class AnalyzerTest : public ::testing::Test {
 
 TEST_F(AnalyzerTest, HashesEverySelectedAlgorithmInOnePass) {
   const std::string path = write("a", "hi\n");
-  Analyzer analyzer(AnalyzerOptions{{HashAlgo::kSha256, HashAlgo::kMd5}, 1 << 20});
-  const FileEvent e = analyzer.analyse(item(path, Action::kCreated));
+  Analyzer analyzer(AnalyzerOptions{{HashAlgo::kSha256, HashAlgo::kMd5}, 1 << 20}, nullptr);
+  const FileEvent e = *analyzer.analyse(item(path, Action::kCreated));
   EXPECT_EQ(e.action, Action::kCreated);
   ASSERT_TRUE(e.meta.has_value());
   EXPECT_EQ(e.meta->type, FileType::kFile);
@@ -53,8 +55,8 @@ TEST_F(AnalyzerTest, HashesEverySelectedAlgorithmInOnePass) {
 
 TEST_F(AnalyzerTest, LargeFilesGetMetadataButNoHash) {
   const std::string path = write("big", std::string(5000, 'x'));
-  Analyzer analyzer(AnalyzerOptions{{HashAlgo::kSha256}, 4096});
-  const FileEvent e = analyzer.analyse(item(path));
+  Analyzer analyzer(AnalyzerOptions{{HashAlgo::kSha256}, 4096}, nullptr);
+  const FileEvent e = *analyzer.analyse(item(path));
   EXPECT_EQ(e.hash_skipped, "too_large");
   EXPECT_TRUE(e.hashes.empty());
   ASSERT_TRUE(e.meta.has_value());
@@ -62,16 +64,16 @@ TEST_F(AnalyzerTest, LargeFilesGetMetadataButNoHash) {
 }
 
 TEST_F(AnalyzerTest, VanishedFileIsReportedNotFatal) {
-  Analyzer analyzer(AnalyzerOptions{});
-  const FileEvent e = analyzer.analyse(item((dir_ / "never-existed").generic_string(), Action::kCreated));
+  Analyzer analyzer(AnalyzerOptions{}, nullptr);
+  const FileEvent e = *analyzer.analyse(item((dir_ / "never-existed").generic_string(), Action::kCreated));
   EXPECT_EQ(e.hash_skipped, "vanished");
   EXPECT_FALSE(e.meta.has_value());
 }
 
 TEST_F(AnalyzerTest, DirectoriesHaveMetadataOnly) {
   fs::create_directories(dir_ / "sub");
-  Analyzer analyzer(AnalyzerOptions{});
-  const FileEvent e = analyzer.analyse(item((dir_ / "sub").generic_string(), Action::kCreated));
+  Analyzer analyzer(AnalyzerOptions{}, nullptr);
+  const FileEvent e = *analyzer.analyse(item((dir_ / "sub").generic_string(), Action::kCreated));
   ASSERT_TRUE(e.meta.has_value());
   EXPECT_EQ(e.meta->type, FileType::kDir);
   EXPECT_TRUE(e.hashes.empty());
@@ -79,11 +81,150 @@ TEST_F(AnalyzerTest, DirectoriesHaveMetadataOnly) {
 }
 
 TEST_F(AnalyzerTest, DeletionsAreNotStatted) {
-  Analyzer analyzer(AnalyzerOptions{});
-  const FileEvent e = analyzer.analyse(item("/no/such/file", Action::kDeleted));
+  Analyzer analyzer(AnalyzerOptions{}, nullptr);
+  const FileEvent e = *analyzer.analyse(item("/no/such/file", Action::kDeleted));
   EXPECT_EQ(e.action, Action::kDeleted);
   EXPECT_FALSE(e.meta.has_value());
   EXPECT_TRUE(e.hash_skipped.empty());
+}
+
+class BaselineAnalyzerTest : public AnalyzerTest {
+ protected:
+  void SetUp() override {
+    AnalyzerTest::SetUp();
+    store_ = std::move(BaselineStore::open((dir_ / "state").string()).value());
+    AnalyzerOptions options;
+    options.content_exclude = {"*.secret"};
+    analyzer_ = std::make_unique<Analyzer>(options, store_.get());
+  }
+  void TearDown() override {
+    analyzer_.reset();
+    store_.reset();
+    AnalyzerTest::TearDown();
+  }
+  std::optional<FileEvent> analyse(const std::string& path, Action action, std::string previous_path = {}) {
+    WorkItem w = item(path, action);
+    w.previous_path = std::move(previous_path);
+    return analyzer_->analyse(w);
+  }
+  static std::string pseudo_random(std::size_t n) {
+    std::string s(n, '\0');
+    std::uint64_t x = 88172645463325252ULL;
+    for (auto& c : s) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      c = static_cast<char>(x);
+    }
+    return s;
+  }
+  std::unique_ptr<BaselineStore> store_;
+  std::unique_ptr<Analyzer> analyzer_;
+};
+
+TEST_F(BaselineAnalyzerTest, ModificationReportsRangesPreviousStateAndExcerpt) {
+  std::string content = pseudo_random(4 << 20);
+  const std::string path = write("big.bin", content);
+  auto created = analyse(path, Action::kCreated);
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(created->action, Action::kCreated);
+  EXPECT_FALSE(created->change.has_value());
+  ASSERT_TRUE(created->entropy.has_value());
+  EXPECT_GT(*created->entropy, 7.9);
+
+  for (int k = 0; k < 10; ++k) content[1000000 + k] = 'Z';
+  write("big.bin", content);
+  auto modified = analyse(path, Action::kModified);
+  ASSERT_TRUE(modified.has_value());
+  EXPECT_EQ(modified->action, Action::kModified);
+  ASSERT_TRUE(modified->previous.has_value());
+  EXPECT_EQ(modified->previous->hashes[0].hex, created->hashes[0].hex);
+  EXPECT_EQ(modified->previous->size, content.size());
+  ASSERT_TRUE(modified->change.has_value());
+  const auto& ranges = modified->change->ranges;
+  ASSERT_FALSE(ranges.empty());
+  EXPECT_LE(ranges[0].offset, 1000000u);
+  EXPECT_GE(ranges[0].offset + ranges[0].length, 1000010u);
+  EXPECT_LE(modified->change->bytes_added, 2u * 65536u);
+  EXPECT_EQ(modified->change->excerpt_offset, ranges[0].offset);
+  EXPECT_EQ(modified->change->excerpt, content.substr(ranges[0].offset, 256));
+}
+
+TEST_F(BaselineAnalyzerTest, NothingChangedIsNoEventAndMetadataOnlyIsAttributes) {
+  const std::string path = write("conf", "key=value\n");
+  ASSERT_TRUE(analyse(path, Action::kCreated).has_value());
+  EXPECT_FALSE(analyse(path, Action::kModified).has_value());  // same bytes, same metadata
+  fs::permissions(path, fs::perms::owner_read);
+  auto attrs = analyse(path, Action::kModified);
+  ASSERT_TRUE(attrs.has_value());
+  EXPECT_EQ(attrs->action, Action::kAttributesModified);
+  EXPECT_FALSE(attrs->change.has_value());
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(BaselineAnalyzerTest, SaveByRenameOverTheTargetIsModified) {
+  const std::string target = write("app.conf", "port=80\n");
+  ASSERT_TRUE(analyse(target, Action::kCreated).has_value());
+  const std::string temp = write(".app.conf.swx", "port=8080\n");
+  fs::rename(temp, target);
+  auto saved = analyse(target, Action::kCreated, temp);  // what the coalescer makes of create+rename
+  ASSERT_TRUE(saved.has_value());
+  EXPECT_EQ(saved->action, Action::kModified);
+  EXPECT_TRUE(saved->previous_path.empty());
+  ASSERT_TRUE(saved->previous.has_value());
+  EXPECT_EQ(saved->previous->size, 8u);
+  ASSERT_TRUE(saved->change.has_value());
+  EXPECT_EQ(saved->change->excerpt, "port=8080\n");
+}
+
+TEST_F(BaselineAnalyzerTest, RenameCarriesTheBaselineAndDeletionReportsIt) {
+  const std::string a = write("a", "alpha");
+  ASSERT_TRUE(analyse(a, Action::kCreated).has_value());
+  const std::string b = (dir_ / "b").generic_string();
+  fs::rename(a, b);
+  auto renamed = analyse(b, Action::kRenamed, a);
+  ASSERT_TRUE(renamed.has_value());
+  EXPECT_EQ(renamed->action, Action::kRenamed);
+  EXPECT_EQ(renamed->previous_path, a);
+  ASSERT_TRUE(renamed->previous.has_value());
+  EXPECT_FALSE(store_->get(a)->has_value());
+  EXPECT_TRUE(store_->get(b)->has_value());
+  fs::remove(b);
+  auto deleted = analyse(b, Action::kDeleted);
+  ASSERT_TRUE(deleted.has_value());
+  ASSERT_TRUE(deleted->previous.has_value());
+  EXPECT_EQ(deleted->previous->size, 5u);
+  EXPECT_FALSE(store_->get(b)->has_value());
+}
+
+TEST_F(BaselineAnalyzerTest, SecretBearingFilesGetRangesButNoExcerpt) {
+  for (const char* name : {"db.secret", "server.key", "id_ed25519"}) {
+    const std::string path = write(name, "one");
+    ASSERT_TRUE(analyse(path, Action::kCreated).has_value());
+    write(name, "two");
+    auto modified = analyse(path, Action::kModified);
+    ASSERT_TRUE(modified.has_value()) << name;
+    ASSERT_TRUE(modified->change.has_value()) << name;
+    EXPECT_TRUE(modified->change->excerpt.empty()) << name;
+    EXPECT_TRUE(modified->change->content_capture_excluded) << name;
+    EXPECT_EQ(modified->change->bytes_added, 3u) << name;
+  }
+}
+
+TEST_F(BaselineAnalyzerTest, FirstBaselineIsRecordedSilentlyThenScansCompare) {
+  const std::string path = write("f", "v1");
+  WorkItem first = item(path, Action::kScanned);
+  first.record_only = true;
+  EXPECT_FALSE(analyzer_->analyse(first).has_value());
+  EXPECT_FALSE(analyse(path, Action::kScanned).has_value());  // unchanged: not even read
+  write("f", "v2 longer");
+  auto changed = analyse(path, Action::kScanned);
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ(changed->action, Action::kModified);
+  const std::string fresh = write("g", "new");
+  auto created = analyse(fresh, Action::kScanned);
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(created->action, Action::kCreated);
 }
 
 }  // namespace

@@ -27,8 +27,13 @@ std::optional<Runtime> make_runtime(const Config& c) {
     log::error(sink.error().message());
     return std::nullopt;
   }
+  auto store = BaselineStore::open(c.state_dir);
+  if (!store) {
+    log::error(store.error().message());
+    return std::nullopt;
+  }
   return Runtime{std::move(context.value()), std::move(sink.value()),
-                 PathFilter(c.watch, c.exclude, {c.state_dir})};
+                 PathFilter(c.watch, c.exclude, {c.state_dir}), std::move(store.value())};
 }
 
 Result<std::unique_ptr<Sink>> make_sink(const Config& c) {

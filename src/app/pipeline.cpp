@@ -1,11 +1,13 @@
 #include "app/pipeline.hpp"
 
+#include <functional>
+
 #include "core/log.hpp"
 
 namespace fimon {
 namespace {
 constexpr auto kTick = std::chrono::milliseconds(50);
-constexpr std::size_t kWorkQueueCapacity = 4096;
+constexpr std::size_t kQueueCapacity = 1024;
 
 CoalescerTiming timing_from(const Config& c) {
   CoalescerTiming t;
@@ -16,12 +18,26 @@ CoalescerTiming timing_from(const Config& c) {
 }
 }  // namespace
 
-Pipeline::Pipeline(const Config& config, AgentContext context, Sink* sink)
+AnalyzerOptions analyzer_options(const Config& c) {
+  AnalyzerOptions o;
+  o.hashes = c.hashes;
+  o.max_file_size = c.max_file_size;
+  o.excerpt_bytes = c.excerpt_bytes;
+  o.max_ranges = c.max_ranges;
+  o.content_exclude = c.content_exclude;
+  return o;
+}
+
+Pipeline::Pipeline(const Config& config, AgentContext context, Sink* sink, BaselineStore* store)
     : config_(config),
       context_(std::move(context)),
       sink_(sink),
-      coalescer_(timing_from(config), config.max_pending_files),
-      work_(kWorkQueueCapacity) {}
+      store_(store),
+      coalescer_(timing_from(config), config.max_pending_files) {
+  for (std::uint64_t k = 0; k < config.workers; ++k) {
+    queues_.push_back(std::make_unique<BoundedQueue<WorkItem>>(kQueueCapacity));
+  }
+}
 
 Pipeline::~Pipeline() {
   drain_and_stop();
@@ -33,28 +49,43 @@ bool Pipeline::on_change(RawChange&& change) {
 
 void Pipeline::start() {
   dispatcher_ = std::thread([this] { dispatch_loop(); });
-  for (std::uint64_t k = 0; k < config_.workers; ++k) workers_.emplace_back([this] { worker_loop(); });
+  for (auto& q : queues_) workers_.emplace_back([this, queue = q.get()] { worker_loop(*queue); });
+}
+
+std::size_t Pipeline::pending() const {
+  std::size_t n = coalescer_.pending();
+  for (const auto& q : queues_) n += q->size();
+  return n;
+}
+
+void Pipeline::dispatch(WorkItem item) {
+  // A rename is keyed by its new name: later events of the file arrive under that name.
+  const std::size_t worker = std::hash<std::string>{}(item.path) % queues_.size();
+  queues_[worker]->push(std::move(item));
 }
 
 void Pipeline::dispatch_loop() {
   while (!stopping_) {
-    for (auto& item : coalescer_.take_ready(steady_now(), kWorkQueueCapacity)) {
-      number(item);
-      if (!work_.push(std::move(item))) return;
-    }
+    for (auto& item : coalescer_.take_ready(steady_now(), kQueueCapacity)) dispatch(std::move(item));
     std::this_thread::sleep_for(kTick);
   }
 }
 
-void Pipeline::worker_loop() {
-  Analyzer analyzer(AnalyzerOptions{config_.hashes, config_.max_file_size});
-  while (auto item = work_.pop()) {
-    deliver(analyzer.analyse(*item));
+void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
+  Analyzer analyzer(analyzer_options(config_), store_);
+  while (auto item = queue.pop()) {
+    auto event = analyzer.analyse(*item);
     ++stats_.analysed;
+    if (event) {
+      deliver(std::move(*event));
+    } else {
+      ++stats_.unchanged;
+    }
   }
 }
 
-void Pipeline::deliver(const FileEvent& event) {
+void Pipeline::deliver(FileEvent event) {
+  event.sequence = ++stats_.sequence;
   const std::string id = document_id(context_, event.sequence);
   sink_->submit(Document{id, encode_ecs_document(event, context_, id, wall_clock_now())});
 }
@@ -62,11 +93,10 @@ void Pipeline::deliver(const FileEvent& event) {
 void Pipeline::drain_and_stop() {
   if (stopping_.exchange(true)) return;
   if (dispatcher_.joinable()) dispatcher_.join();
-  for (auto& item : coalescer_.take_all()) {
-    number(item);
-    if (!work_.push(std::move(item))) break;
+  if (!workers_.empty()) {
+    for (auto& item : coalescer_.take_all()) dispatch(std::move(item));
   }
-  work_.close();
+  for (auto& q : queues_) q->close();
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }

@@ -1,9 +1,9 @@
 // The agent's pipeline from RawChange to Document:
-//   sources -> on_change() -> Coalescer -> dispatcher thread -> work queue -> analysis workers -> Sink
-// Work items are numbered (event.sequence) as they leave the coalescer, in its order, so one file's
-// events keep their order even though several workers analyse in parallel; every numbered item
-// becomes exactly one document, so the numbers of a run are gap-free: a hole in Elasticsearch
-// means a lost document, not a skipped number.
+//   sources -> on_change() -> Coalescer -> dispatcher -> per-worker queues -> Analyzer -> Sink
+// Work is partitioned by path: one path always goes to the same worker, so a file's events are
+// analysed, compared with the baseline and numbered in the order they happened. Numbers
+// (event.sequence) are taken as documents are handed to the sink, so a run's numbers are gap-free:
+// a hole in Elasticsearch means a lost document, not a skipped number.
 #pragma once
 
 #include <atomic>
@@ -18,18 +18,22 @@
 #include "core/ecs_document.hpp"
 #include "sinks/sink.hpp"
 #include "sources/source.hpp"
+#include "state/baseline_store.hpp"
 
 namespace fimon {
 
 struct PipelineStats {
   std::atomic<std::uint64_t> analysed{0};
-  std::atomic<std::uint64_t> sequence{0};  // last assigned event.sequence
+  std::atomic<std::uint64_t> unchanged{0};  // analysed, found identical to the baseline: no document
+  std::atomic<std::uint64_t> sequence{0};   // last assigned event.sequence
 };
+
+AnalyzerOptions analyzer_options(const Config& config);
 
 class Pipeline final : public ChangeSink {
  public:
-  // `sink` is borrowed and must outlive the pipeline.
-  Pipeline(const Config& config, AgentContext context, Sink* sink);
+  // `sink` and `store` are borrowed and must outlive the pipeline; `store` may be null.
+  Pipeline(const Config& config, AgentContext context, Sink* sink, BaselineStore* store);
   ~Pipeline() override;
 
   bool on_change(RawChange&& change) override;
@@ -37,23 +41,25 @@ class Pipeline final : public ChangeSink {
   // Analyses everything still pending (ready or not), then stops the workers.
   void drain_and_stop();
 
-  // Numbers a work item; every numbered item must reach deliver().
-  void number(WorkItem& item) { item.sequence = ++stats_.sequence; }
-  // Encodes and submits one analysed event (also used by `fimon scan`).
-  void deliver(const FileEvent& event);
+  // Queues work that did not come through the coalescer (the start-up catch-up scan).
+  void submit_work(WorkItem item) { dispatch(std::move(item)); }
+  // Numbers, encodes and submits one analysed event (also used by `fimon scan`).
+  void deliver(FileEvent event);
 
   const PipelineStats& stats() const { return stats_; }
-  std::size_t pending() const { return coalescer_.pending() + work_.size(); }
+  std::size_t pending() const;
 
  private:
+  void dispatch(WorkItem item);
   void dispatch_loop();
-  void worker_loop();
+  void worker_loop(BoundedQueue<WorkItem>& queue);
 
   const Config& config_;
   AgentContext context_;
   Sink* sink_;
+  BaselineStore* store_;
   Coalescer coalescer_;
-  BoundedQueue<WorkItem> work_;
+  std::vector<std::unique_ptr<BoundedQueue<WorkItem>>> queues_;  // one per worker
   PipelineStats stats_;
   std::atomic<bool> stopping_{false};
   std::thread dispatcher_;

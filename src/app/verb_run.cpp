@@ -1,7 +1,10 @@
 // `fimon run`: sources -> pipeline -> sink until SIGINT/SIGTERM, then flush and exit 0.
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 #include "app/agent_context.hpp"
+#include "app/baseline_scan.hpp"
 #include "app/pipeline.hpp"
 #include "app/verbs.hpp"
 #include "core/log.hpp"
@@ -20,9 +23,10 @@ void log_stats(const char* when, const Source& source, const Pipeline& pipeline,
   log::info("stats (", when, "): source=", source.name(), " kernel_events=", s.events.load(),
             " changes=", s.changes.load(), " overflows=", s.overflows.load(),
             " unresolved=", s.unresolved.load(), " refused=", s.refused.load(), " rescans=", s.rescans.load(),
-            " analysed=", pipeline.stats().analysed.load(), " pending=", pipeline.pending(),
-            " delivered=", k.delivered.load(), " duplicates=", k.duplicates.load(),
-            " retried=", k.retried.load(), " rejected=", k.rejected.load(), " dropped=", k.dropped.load());
+            " analysed=", pipeline.stats().analysed.load(), " unchanged=", pipeline.stats().unchanged.load(),
+            " pending=", pipeline.pending(), " delivered=", k.delivered.load(),
+            " duplicates=", k.duplicates.load(), " retried=", k.retried.load(),
+            " rejected=", k.rejected.load(), " dropped=", k.dropped.load());
 }
 
 void report_cluster(const Config& c) {
@@ -44,7 +48,7 @@ int run_agent(const Config& c) {
   if (c.output == "elasticsearch") report_cluster(c);
   Sink& sink = *runtime->sink;
 
-  Pipeline pipeline(c, runtime->context, &sink);
+  Pipeline pipeline(c, runtime->context, &sink, runtime->store.get());
   SourceContext source_context{&runtime->filter, &pipeline, platform::current_pid()};
   auto source = make_source(c.backend, source_context);
   if (!source) {
@@ -55,6 +59,19 @@ int run_agent(const Config& c) {
   if (auto s = (*source)->start(); !s) {
     log::error(s.error().message());
     return 1;
+  }
+  // Catch up on what changed while the agent was not running, while live events already flow.
+  std::atomic<bool> stop_scan{false};
+  std::thread catch_up;
+  if (c.scan_at_start) {
+    catch_up = std::thread([&] {
+      const ScanSummary s = scan_against_baseline(
+          runtime->filter, *runtime->store, [&](WorkItem item) { pipeline.submit_work(std::move(item)); },
+          stop_scan);
+      log::info("start-up scan: ", s.entries, " entries, ", s.unreadable, " unreadable, ",
+                s.first_baseline ? "first baseline recorded" : "compared with the baseline", ", ", s.vanished,
+                " gone since");
+    });
   }
   log::info("fimon ", kFimonVersion, " running: ", c.watch.size(), " watched trees, source ",
             (*source)->name(), ", agent id ", runtime->context.agent_id);
@@ -67,6 +84,8 @@ int run_agent(const Config& c) {
     }
   }
   log::info("stopping: flushing pending changes");
+  stop_scan = true;
+  if (catch_up.joinable()) catch_up.join();
   (*source)->stop();
   pipeline.drain_and_stop();
   sink.close(kShutdownDeliveryMs);

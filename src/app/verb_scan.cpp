@@ -1,38 +1,40 @@
-// `fimon scan`: one pass over the watched trees, one `scanned` document per entry. (The baseline
-// store that makes scans compare against the last state arrives with issue 3.)
+// `fimon scan`: one pass comparing the watched trees with the baseline, like an integrity checker.
+// Exit 0: nothing changed; 1: changes found (and reported); 2: error.
 #include "analysis/analyzer.hpp"
 #include "app/agent_context.hpp"
+#include "app/baseline_scan.hpp"
 #include "app/pipeline.hpp"
 #include "app/verbs.hpp"
 #include "core/log.hpp"
-#include "sources/scan/tree_walk.hpp"
 
 namespace fimon {
 
 int run_scan(const Config& c) {
   auto runtime = make_runtime(c);
-  if (!runtime) return 1;
+  if (!runtime) return 2;
   Sink& sink = *runtime->sink;
-  Pipeline pipeline(c, runtime->context, &sink);
-  Analyzer analyzer(AnalyzerOptions{c.hashes, c.max_file_size});
-  WalkOptions walk;
-  const WalkStats walked =
-      walk_trees(runtime->filter, walk, [&](const std::string& path, const FileMeta& meta) {
-        WorkItem item;
-        item.action = Action::kScanned;
-        item.path = path;
-        item.is_dir = meta.type == FileType::kDir;
-        item.time = wall_clock_now();
-        item.source = "scan";
-        pipeline.number(item);
-        pipeline.deliver(analyzer.analyse(item));
-        return true;
-      });
+  Pipeline pipeline(c, runtime->context, &sink, runtime->store.get());
+  Analyzer analyzer(analyzer_options(c), runtime->store.get());
+  std::uint64_t changes = 0;
+  const std::atomic<bool> stop{false};
+  const ScanSummary summary = scan_against_baseline(
+      runtime->filter, *runtime->store,
+      [&](WorkItem item) {
+        if (auto event = analyzer.analyse(item)) {
+          ++changes;
+          pipeline.deliver(std::move(*event));
+        }
+      },
+      stop);
   sink.close(60000);
   const SinkStats& k = sink.stats();
-  log::info("scan: ", walked.entries, " entries, ", walked.errors, " unreadable, ", k.delivered.load(),
-            " delivered, ", k.rejected.load() + k.dropped.load(), " not delivered");
-  return k.rejected.load() + k.dropped.load() == 0 ? 0 : 1;
+  const std::uint64_t undelivered = k.rejected.load() + k.dropped.load();
+  log::info("scan: ", summary.entries, " entries, ", summary.unreadable, " unreadable, ",
+            summary.first_baseline ? "first baseline recorded, " : "", changes, " changes (",
+            summary.vanished, " deleted), ", k.delivered.load(), " delivered, ", undelivered,
+            " not delivered");
+  if (undelivered != 0) return 2;
+  return changes == 0 ? 0 : 1;  // like an integrity checker: 1 means something changed
 }
 
 }  // namespace fimon

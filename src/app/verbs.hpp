@@ -11,6 +11,7 @@
 #include "core/result.hpp"
 #include "platform/http.hpp"
 #include "sinks/sink.hpp"
+#include "state/baseline_store.hpp"
 
 namespace fimon {
 
@@ -24,6 +25,7 @@ struct Runtime {
   AgentContext context;
   std::unique_ptr<Sink> sink;
   PathFilter filter;
+  std::unique_ptr<BaselineStore> store;
 };
 // Logs the reason and returns nullopt when the agent cannot start.
 std::optional<Runtime> make_runtime(const Config& config);

@@ -132,12 +132,10 @@ void Coalescer::rename_locked(const std::string& from, const std::string& to, bo
     }
     for (auto& [path, p] : children) pending_[path] = std::move(p);
   }
-  if (!had_pending) {
-    moved.first = now;
-    moved.previous_path = from;
-  } else if (!moved.created && moved.previous_path.empty()) {
-    moved.previous_path = from;
-  }
+  if (!had_pending) moved.first = now;
+  // Kept even for a file created within the window: analysis needs to know the name arrived by
+  // rename to recognise a save over an existing file (write to a temporary, rename over the target).
+  if (moved.previous_path.empty()) moved.previous_path = from;
   moved.last = now;
   moved.time = std::max(moved.time, change.time);
   moved.is_dir = moved.is_dir || is_dir;

@@ -129,6 +129,7 @@ TEST_F(CoalescerTest, CreatedThenRenamedIsCreatedUnderTheFinalName) {
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].action, Action::kCreated);
   EXPECT_EQ(items[0].path, "/d/final");
+  EXPECT_EQ(items[0].previous_path, "/d/.tmp123");
 }
 
 TEST_F(CoalescerTest, DirectoryRenameCarriesPendingChildren) {

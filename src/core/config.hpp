@@ -38,6 +38,10 @@ struct Config {
   std::vector<HashAlgo> hashes{HashAlgo::kSha256};
   std::uint64_t max_file_size = 1ULL << 30;
   std::uint64_t workers = 2;
+  std::uint64_t excerpt_bytes = 256;  // 0 disables excerpts
+  std::uint64_t max_ranges = 64;
+  std::vector<std::string> content_exclude;  // added to the built-in list of secret-bearing files
+  bool scan_at_start = true;                 // catch up on what changed while the agent was not running
 
   // Coalescing: when a burst of changes to one file becomes one event.
   std::uint64_t close_settle_ms = 200;   // after close-after-write, wait this long for more writes

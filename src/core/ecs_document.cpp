@@ -97,6 +97,42 @@ void write_writer_fields(JsonWriter& w, const ProcessInfo& p) {
   if (!p.executable.empty()) w.field("executable", to_valid_utf8(p.executable));
 }
 
+void write_previous(JsonWriter& w, const PreviousState& p) {
+  if (!p.hashes.empty()) {
+    w.key("hash").begin_object();
+    for (const auto& h : p.hashes) w.field(hash_algo_name(h.algo), h.hex);
+    w.end_object();
+  }
+  w.field("size", p.size);
+  w.field("mtime", format_rfc3339(p.mtime));
+  w.field("mode", octal_mode(p.mode));
+  w.field("uid", std::to_string(p.uid));
+  w.field("gid", std::to_string(p.gid));
+  if (p.entropy) w.field("entropy", *p.entropy);
+}
+
+void write_change(JsonWriter& w, const ContentChange& c) {
+  w.key("change").begin_object();
+  w.field("granularity", "chunk");
+  w.key("ranges").begin_array();
+  for (const auto& r : c.ranges)
+    w.begin_object().field("offset", r.offset).field("length", r.length).end_object();
+  w.end_array();
+  if (c.ranges_truncated) w.field("ranges_truncated", true);
+  w.field("bytes_added", c.bytes_added);
+  w.field("bytes_removed", c.bytes_removed);
+  if (c.entropy) w.field("entropy", *c.entropy);
+  if (!c.excerpt.empty()) {
+    w.key("excerpt").begin_object();
+    w.field("offset", c.excerpt_offset);
+    w.field("base64", base64_encode(c.excerpt));
+    w.field("text", printable_text(c.excerpt));
+    w.end_object();
+  }
+  if (c.content_capture_excluded) w.field("content_capture_excluded", true);
+  w.end_object();
+}
+
 }  // namespace
 
 std::string document_id(const AgentContext& ctx, std::uint64_t sequence) {
@@ -170,11 +206,14 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
   if (path_escaped) w.field("path_escaped", true);
   if (!e.hash_skipped.empty()) w.field("hash_skipped", e.hash_skipped);
   if (!e.writers.empty()) w.field("process_resolved", e.writers.front().resolved);
-  if (!e.previous_path.empty()) {
+  if (e.entropy) w.field("entropy", *e.entropy);
+  if (!e.previous_path.empty() || e.previous) {
     w.key("previous").begin_object();
-    if (write_path(w, "path", e.previous_path)) w.field("path_escaped", true);
+    if (!e.previous_path.empty() && write_path(w, "path", e.previous_path)) w.field("path_escaped", true);
+    if (e.previous) write_previous(w, *e.previous);
     w.end_object();
   }
+  if (e.change) write_change(w, *e.change);
   if (e.writers.size() > 1) {
     w.key("writers").begin_array();
     for (const auto& p : e.writers) {

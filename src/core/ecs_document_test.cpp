@@ -55,6 +55,23 @@ FileEvent full_event() {
   e.writers = {p, p};
   e.writers[1].pid = 43;
   e.source = "fanotify";
+  e.entropy = 4.5;
+  PreviousState prev;
+  prev.hashes = {
+      {HashAlgo::kSha256, "ee"}, {HashAlgo::kMd5, "ff"}, {HashAlgo::kSha1, "11"}, {HashAlgo::kSha512, "22"}};
+  prev.size = 2;
+  prev.entropy = 1.0;
+  e.previous = prev;
+  ContentChange change;
+  change.ranges = {{0, 4096}, {8192, 100}};
+  change.ranges_truncated = true;
+  change.bytes_added = 4196;
+  change.bytes_removed = 10;
+  change.entropy = 7.9;
+  change.excerpt = std::string("pw\x00\xff", 4);
+  change.excerpt_offset = 0;
+  change.content_capture_excluded = true;
+  e.change = change;
   return e;
 }
 
@@ -99,6 +116,13 @@ TEST(EcsDocument, CarriesTheEcsShape) {
   EXPECT_EQ(doc["fim"]["previous"]["path"], "/srv/old\\xff.tar.gz");
   EXPECT_EQ(doc["fim"]["previous"]["path_escaped"], true);
   EXPECT_FALSE(doc["fim"].contains("path_escaped"));
+  EXPECT_EQ(doc["fim"]["previous"]["hash"]["sha256"], "ee");
+  EXPECT_EQ(doc["fim"]["previous"]["size"], 2);
+  EXPECT_EQ(doc["fim"]["change"]["granularity"], "chunk");
+  EXPECT_EQ(doc["fim"]["change"]["ranges"][1]["offset"], 8192);
+  EXPECT_EQ(doc["fim"]["change"]["bytes_added"], 4196);
+  EXPECT_EQ(doc["fim"]["change"]["excerpt"]["base64"], "cHcA/w==");
+  EXPECT_EQ(doc["fim"]["change"]["excerpt"]["text"], "pw..");
 }
 
 TEST(EcsDocument, HostileNamesStayValidJsonAndReversible) {

@@ -60,7 +60,6 @@ const char* action_name(Action a);
 
 // Work for the analysis stage, produced by the coalescer.
 struct WorkItem {
-  std::uint64_t sequence = 0;  // assigned in coalescer order, so one file's events keep their order
   Action action = Action::kModified;
   std::string path;
   std::string previous_path;  // renamed
@@ -68,6 +67,7 @@ struct WorkItem {
   WallTimeNs time = 0;               // the latest kernel event folded into this item
   std::vector<ProcessInfo> writers;  // distinct writers, first first
   const char* source = "";
+  bool record_only = false;  // building the first baseline: record what exists, report nothing
 };
 
 enum class FileType : std::uint8_t {
@@ -107,6 +107,34 @@ struct FileHash {
   std::string hex;
 };
 
+// What the file was before this change, from the baseline store.
+struct PreviousState {
+  std::vector<FileHash> hashes;
+  std::uint64_t size = 0;
+  WallTimeNs mtime = 0;
+  std::uint32_t mode = 0;
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::optional<double> entropy;
+};
+
+struct ChangedRange {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+// Which bytes changed and what they became, at chunk granularity (see analysis/range_diff.hpp).
+struct ContentChange {
+  std::vector<ChangedRange> ranges;
+  bool ranges_truncated = false;
+  std::uint64_t bytes_added = 0;
+  std::uint64_t bytes_removed = 0;
+  std::optional<double> entropy;  // of the changed bytes
+  std::uint64_t excerpt_offset = 0;
+  std::string excerpt;                    // raw bytes; empty when capture is off or not allowed for the path
+  bool content_capture_excluded = false;  // the path matches content-exclude: no excerpt, by policy
+};
+
 struct FileEvent {
   std::uint64_t sequence = 0;  // gap-free per agent run
   Action action = Action::kModified;
@@ -118,6 +146,9 @@ struct FileEvent {
   std::string hash_skipped;  // why no hash: too_large, not_regular, vanished, permission_denied, ...
   std::vector<ProcessInfo> writers;
   const char* source = "";
+  std::optional<double> entropy;  // bits per byte of the whole content, when it was read
+  std::optional<PreviousState> previous;
+  std::optional<ContentChange> change;
 };
 
 }  // namespace fimon

@@ -140,6 +140,45 @@ std::string to_valid_utf8(std::string_view raw) {
   return out;
 }
 
+std::string base64_encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t v = (byte_at(bytes, i) << 16) | (byte_at(bytes, i + 1) << 8) | byte_at(bytes, i + 2);
+    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(v >> shift) & 0x3F];
+  }
+  if (const std::size_t rest = bytes.size() - i; rest > 0) {
+    const std::uint32_t v = (byte_at(bytes, i) << 16) | (rest == 2 ? byte_at(bytes, i + 1) << 8 : 0);
+    out += kAlphabet[(v >> 18) & 0x3F];
+    out += kAlphabet[(v >> 12) & 0x3F];
+    out += rest == 2 ? kAlphabet[(v >> 6) & 0x3F] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::string printable_text(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size();) {
+    const std::size_t len = utf8_sequence_length(bytes, i);
+    if (len == 0) {
+      out += '.';
+      ++i;
+      continue;
+    }
+    const std::uint32_t cp = decode(bytes, i, len);
+    if (cp == '\n' || cp == '\t' || !is_hostile_code_point(cp))
+      out.append(bytes.substr(i, len));
+    else
+      out += '.';
+    i += len;
+  }
+  return out;
+}
+
 std::string hex_encode(const unsigned char* data, std::size_t size) {
   std::string out(size * 2, '0');
   for (std::size_t i = 0; i < size; ++i) {

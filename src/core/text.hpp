@@ -30,5 +30,9 @@ std::optional<std::string> unescape_path(std::string_view text);
 std::string to_valid_utf8(std::string_view raw);
 
 std::string hex_encode(const unsigned char* data, std::size_t size);
+std::string base64_encode(std::string_view bytes);
+// For showing content to a person: valid UTF-8 kept, tabs and newlines kept, every other control
+// character and every invalid byte shown as '.'.
+std::string printable_text(std::string_view bytes);
 
 }  // namespace fimon

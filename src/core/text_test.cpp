@@ -44,6 +44,20 @@ TEST(EscapePath, UnescapeRejectsMalformedEscapes) {
   EXPECT_FALSE(unescape_path("a\\x4").has_value());
 }
 
+TEST(Base64, Rfc4648Vectors) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode(std::string("\xFF\x00", 2)), "/wA=");
+}
+
+TEST(PrintableText, KeepsTextAndDotsTheRest) {
+  EXPECT_EQ(printable_text("a=1\n\tb"), "a=1\n\tb");
+  EXPECT_EQ(printable_text(std::string("x\x00\x1b[31m\xFFy\xC3\xA9", 11)), "x..[31m.y\xC3\xA9");
+}
+
 TEST(ToValidUtf8, ReplacesInvalidBytes) {
   EXPECT_EQ(to_valid_utf8("ok"), "ok");
   EXPECT_EQ(to_valid_utf8("a\xFF"

@@ -112,18 +112,29 @@ def test_console_output(fimon_bin, tree):
         assert proc.wait(timeout=20) == 0
 
 
-def test_scan_ships_one_document_per_entry(fimon_bin, es, installed, stream, tree):
+def test_scan_is_an_integrity_check_against_the_baseline(fimon_bin, es, installed, stream, tree):
     import hashlib
 
     watched, state = tree
     (watched / "d").mkdir()
-    (watched / "d" / "f").write_bytes(b"scanned content")
-    res = Agent.run_cli(fimon_bin, ["scan", "--watch", str(watched), "--state-dir", str(state), "--es-url", es.url,
-                                    "--data-stream", stream])
-    assert res.returncode == 0, res.stderr
+    (watched / "d" / "f").write_bytes(b"original")
+    (watched / "gone").write_bytes(b"to be deleted")
+    scan = ["scan", "--watch", str(watched), "--state-dir", str(state), "--es-url", es.url, "--data-stream", stream]
+    first = Agent.run_cli(fimon_bin, scan)
+    assert first.returncode == 0, first.stderr  # the first pass records the baseline, reports nothing
+    assert "first baseline recorded" in first.stderr
+    assert Agent.run_cli(fimon_bin, scan).returncode == 0  # nothing changed
+
+    (watched / "d" / "f").write_bytes(b"tampered")
+    (watched / "new").write_bytes(b"new file")
+    (watched / "gone").unlink()
+    third = Agent.run_cli(fimon_bin, scan)
+    assert third.returncode == 1, third.stderr  # changes found
     docs = es.wait_for(stream, lambda d: len(d) == 3)
-    assert {d["event"]["action"] for d in docs} == {"scanned"}
     assert {d["fim"]["source"] for d in docs} == {"scan"}
     (f,) = by_path(docs, watched / "d" / "f")
-    assert f["file"]["hash"]["sha256"] == hashlib.sha256(b"scanned content").hexdigest()
-    assert f["event"]["type"] == ["info"]
+    assert f["event"]["action"] == "modified"
+    assert f["file"]["hash"]["sha256"] == hashlib.sha256(b"tampered").hexdigest()
+    assert f["fim"]["previous"]["hash"]["sha256"] == hashlib.sha256(b"original").hexdigest()
+    assert by_path(docs, watched / "new")[0]["event"]["action"] == "created"
+    assert by_path(docs, watched / "gone")[0]["event"]["action"] == "deleted"

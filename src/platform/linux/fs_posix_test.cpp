@@ -27,7 +27,7 @@ class PosixFsTest : public ::testing::Test {
     WorkItem w;
     w.action = Action::kModified;
     w.path = p.string();
-    return Analyzer(AnalyzerOptions{}).analyse(w);
+    return *Analyzer(AnalyzerOptions{}, nullptr).analyse(w);
   }
   fs::path dir_;
 };

@@ -31,7 +31,7 @@ TEST(IndexTemplate, MapsEveryDeclaredFieldWithCoreTypesOnly) {
   EXPECT_TRUE(t.contains("data_stream"));
   EXPECT_EQ(t["template"]["settings"]["index.lifecycle.name"], "fimon-file");
   const auto& props = t["template"]["mappings"]["properties"];
-  const std::set<std::string> core = {"keyword", "long", "date", "boolean", "object", "text"};
+  const std::set<std::string> core = {"keyword", "long", "date", "boolean", "object", "text", "float"};
   for (const auto& f : ecs_fields()) {
     const nlohmann::json* m = mapping_of(props, f.name);
     ASSERT_NE(m, nullptr) << f.name;
