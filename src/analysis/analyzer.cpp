@@ -3,13 +3,15 @@
 #include <atomic>
 #include <unordered_set>
 
-#include "analysis/chunker.hpp"
-#include "analysis/entropy.hpp"
+#include "analysis/content_pass.hpp"
 #include "analysis/range_diff.hpp"
+#include "analysis/redact.hpp"
+#include "analysis/text_diff.hpp"
 #include "core/log.hpp"
-#include "platform/crypto.hpp"
+#include "core/path_filter.hpp"
 #include "platform/fs.hpp"
 #include "state/baseline_store.hpp"
+#include "state/shadow_store.hpp"
 
 namespace fimon {
 namespace {
@@ -102,28 +104,18 @@ const std::vector<std::string>& default_content_exclude() {
   return globs;
 }
 
-struct Analyzer::ReadResult {
-  std::vector<Chunk> manifest;
-  ByteHistogram whole{};
-  ByteHistogram changed{};
-  bool any_changed_chunk = false;
-  bool complete = false;  // the whole file was read and hashed
-};
+Analyzer::Analyzer(AnalyzerOptions options, BaselineStore* store, ShadowStore* shadows)
+    : options_(std::move(options)), store_(store), shadows_(shadows), buffer_(kReadBufferSize) {
+  never_quoted_ = default_content_exclude();
+  never_quoted_.insert(never_quoted_.end(), options_.content_exclude.begin(), options_.content_exclude.end());
+}
 
-Analyzer::Analyzer(AnalyzerOptions options, BaselineStore* store)
-    : options_(std::move(options)),
-      store_(store),
-      content_exclude_({"/"},
-                       [this] {
-                         std::vector<std::string> globs = default_content_exclude();
-                         globs.insert(globs.end(), options_.content_exclude.begin(),
-                                      options_.content_exclude.end());
-                         return globs;
-                       }()),
-      buffer_(kReadBufferSize) {}
+bool Analyzer::capture_allowed(const std::string& path) const {
+  return !any_glob_matches(never_quoted_, path);
+}
 
-bool Analyzer::content_capture_allowed(const std::string& path) const {
-  return options_.excerpt_bytes > 0 && !content_exclude_.is_excluded(path);
+bool Analyzer::diff_wanted(const std::string& path) const {
+  return shadows_ != nullptr && any_glob_matches(options_.diff_paths, path) && capture_allowed(path);
 }
 
 std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
@@ -152,10 +144,12 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
 
   if (item.action == Action::kDeleted) {
     if (store_ != nullptr) log_store_error(store_->remove_tree(item.path));
+    if (shadows_ != nullptr) shadows_->remove(item.path);
     return event;
   }
-  if (store_ != nullptr && !item.previous_path.empty() && !replaced_existing) {
-    log_store_error(store_->rename_tree(item.previous_path, item.path));
+  if (!item.previous_path.empty() && !replaced_existing) {
+    if (store_ != nullptr) log_store_error(store_->rename_tree(item.previous_path, item.path));
+    if (shadows_ != nullptr) shadows_->rename(item.previous_path, item.path);
   }
 
   auto meta = platform::stat_no_follow(item.path);
@@ -168,36 +162,46 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     return std::nullopt;  // a scan trusts ctime, which user space cannot set back, and skips the read
   }
 
-  ReadResult read;
-  if (event.meta->type == FileType::kFile) {
-    if (event.meta->size > options_.max_file_size) {
-      event.hash_skipped = "too_large";
-    } else {
-      read_content(item.path, before ? &*before : nullptr, event, read);
+  ContentPass pass;
+  if (event.meta->type == FileType::kFile && event.meta->size > options_.max_file_size) {
+    event.hash_skipped = "too_large";
+  } else if (event.meta->type == FileType::kFile) {
+    const auto known = before ? chunk_digests(before->manifest) : std::unordered_set<std::uint64_t>{};
+    ContentPassOptions o;
+    o.hashes = options_.hashes;
+    o.max_file_size = options_.max_file_size;
+    o.known_chunks = before && !before->manifest.empty() ? &known : nullptr;
+    o.excerpt_bytes = capture_allowed(item.path) ? options_.excerpt_bytes : 0;
+    o.keep_content_up_to = diff_wanted(item.path) ? options_.diff_max_file_size : 0;
+    pass = read_content(item.path, o, buffer_);
+    if (pass.meta) {
+      pass.meta->owner = event.meta->owner;
+      pass.meta->group = event.meta->group;
+      event.meta = std::move(*pass.meta);  // the metadata of exactly the bytes hashed
     }
+    event.hash_skipped = pass.skipped;
+    event.hashes = pass.hashes;
+    if (pass.complete) event.entropy = shannon_entropy(pass.whole);
   } else if (event.meta->type == FileType::kSymlink) {
     event.hash_skipped = "symlink";  // never followed
   } else if (event.meta->type != FileType::kDir) {
     event.hash_skipped = "not_regular_file";  // FIFOs, sockets, devices: never opened
   }
-  if (read.complete) event.entropy = shannon_entropy(read.whole);
 
-  // Decide what this is, now that the before and after are both known.
-  // A name the kernel saw created is reported as created even when a baseline exists for it (the
-  // start-up scan may have recorded it a moment earlier); only a rename onto a file we knew is a
-  // modification of that file (an editor's or sed -i's save).
-  const bool replaced_by_rename = replaced_existing && !item.previous_path.empty();
-  if (replaced_by_rename) {
+  // Decide what this is, now that the before and after are both known. A name the kernel saw
+  // created is reported as created even when a baseline exists for it (the start-up scan may have
+  // recorded it a moment earlier); only a rename onto a file we knew is a modification of it.
+  if (replaced_existing && !item.previous_path.empty()) {
     event.action = Action::kModified;
     event.previous_path.clear();
   }
-  const bool content_known = before && read.complete && !before->hashes.empty();
   if (before && event.action != Action::kRenamed && event.action != Action::kCreated) {
     const bool content_same =
-        event.meta->type != FileType::kFile || (content_known && same_content(event.hashes, before->hashes));
+        event.meta->type != FileType::kFile || (pass.complete && same_content(event.hashes, before->hashes));
     if (content_same) {
       if (same_metadata(*event.meta, *before)) {
-        return std::nullopt;  // nothing changed: no event (the baseline is already right)
+        remember(item.path, event, &*before, pass);  // ctime moved: keep the fast path of scans fast
+        return std::nullopt;                         // nothing changed: no event
       }
       event.action = Action::kAttributesModified;
     } else if (event.action == Action::kAttributesModified || event.action == Action::kScanned) {
@@ -207,115 +211,63 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     event.action = Action::kCreated;  // a file the baseline has never seen
   }
 
-  if (event.action != Action::kModified) event.change.reset();  // excerpts describe modifications only
-  if (read.complete && before && event.action == Action::kModified) {
-    const RangeDiff diff = diff_manifests(before->manifest, read.manifest, options_.max_ranges);
-    ContentChange& change = event.change ? *event.change : event.change.emplace();
-    for (const auto& r : diff.ranges) change.ranges.push_back({r.offset, r.length});
-    change.ranges_truncated = diff.ranges_truncated;
-    change.bytes_added = diff.bytes_added;
-    change.bytes_removed = diff.bytes_removed;
-    if (read.any_changed_chunk) change.entropy = shannon_entropy(read.changed);
-    change.content_capture_excluded = !content_capture_allowed(item.path);
-    if (change.content_capture_excluded || options_.excerpt_bytes == 0) change.excerpt.clear();
-  }
-
-  if (store_ != nullptr) {
-    Baseline next;
-    next.type = event.meta->type;
-    next.size = event.meta->size;
-    next.mtime = event.meta->mtime;
-    next.ctime = event.meta->ctime;
-    next.inode = event.meta->inode;
-    next.device = event.meta->device;
-    next.mode = event.meta->mode;
-    next.uid = event.meta->uid;
-    next.gid = event.meta->gid;
-    next.hashes = event.hashes;
-    next.entropy = event.entropy;
-    next.manifest = std::move(read.manifest);
-    next.generation = before ? before->generation + 1 : 1;
-    log_store_error(store_->put(item.path, next));
-  }
+  if (before && event.action == Action::kModified && pass.complete)
+    describe_change(item.path, *before, pass, event);
+  remember(item.path, event, before ? &*before : nullptr, pass);
   if (item.record_only && event.action == Action::kCreated) return std::nullopt;
   return event;
 }
 
-void Analyzer::read_content(const std::string& path, const Baseline* previous, FileEvent& event,
-                            ReadResult& out) {
-  auto file = platform::ReadableFile::open(path);
-  if (!file) {
-    event.hash_skipped = skip_reason(file.error());
-    return;
-  }
-  // The metadata reported is that of the file whose bytes we hash, not of the name's earlier target.
-  if (auto opened = file->stat(); opened) {
-    opened->owner = event.meta->owner;
-    opened->group = event.meta->group;
-    event.meta = std::move(opened.value());
-    if (event.meta->size > options_.max_file_size) {
-      event.hash_skipped = "too_large";
-      return;
+void Analyzer::describe_change(const std::string& path, const Baseline& before, ContentPass& pass,
+                               FileEvent& event) const {
+  const RangeDiff diff = diff_manifests(before.manifest, pass.manifest, options_.max_ranges);
+  ContentChange& change = event.change.emplace();
+  for (const auto& r : diff.ranges) change.ranges.push_back({r.offset, r.length});
+  change.ranges_truncated = diff.ranges_truncated;
+  change.bytes_added = diff.bytes_added;
+  change.bytes_removed = diff.bytes_removed;
+  if (pass.any_changed_chunk) change.entropy = shannon_entropy(pass.changed);
+  change.content_capture_excluded = !capture_allowed(path);
+  if (change.content_capture_excluded) return;
+  change.excerpt = std::move(pass.excerpt);
+  change.excerpt_offset = pass.excerpt_offset;
+  change.redactions += redact_secrets(change.excerpt);
+  if (pass.content && looks_like_text(*pass.content) && shadows_ != nullptr) {
+    if (auto old = shadows_->get(path)) {
+      UnifiedDiff text = unified_diff(*old, *pass.content, options_.diff_max_bytes);
+      change.redactions += redact_secrets(text.text);
+      change.diff = std::move(text.text);
+      change.diff_truncated = text.truncated;
     }
   }
-  std::vector<std::unique_ptr<platform::Hasher>> hashers;
-  for (HashAlgo algo : options_.hashes) {
-    auto h = platform::make_hasher(algo);
-    if (!h) {
-      event.hash_skipped = "hash_unavailable";
-      return;
-    }
-    hashers.push_back(std::move(h.value()));
-  }
+}
 
-  // Chunks are classified as they complete: a chunk the previous manifest lacks is changed content,
-  // whose bytes feed the change entropy and (the first one) the excerpt.
-  const std::unordered_set<std::uint64_t> known =
-      previous ? chunk_digests(previous->manifest) : std::unordered_set<std::uint64_t>{};
-  const bool capture = previous != nullptr && !previous->manifest.empty() && content_capture_allowed(path);
-  std::string excerpt;
-  std::uint64_t excerpt_offset = 0;
-  Chunker chunker(
-      [&](const Chunk& chunk, const Chunker::ChunkBytes& bytes) {
-        out.manifest.push_back(chunk);
-        for (int b = 0; b < 256; ++b) out.whole[b] += bytes.histogram[b];
-        if (previous == nullptr || known.count(chunk.digest)) return;
-        out.any_changed_chunk = true;
-        for (int b = 0; b < 256; ++b) out.changed[b] += bytes.histogram[b];
-        if (capture && excerpt.empty()) {
-          excerpt.assign(reinterpret_cast<const char*>(bytes.first), bytes.first_size);
-          excerpt_offset = chunk.offset;
-        }
-      },
-      ChunkerSizes{}, options_.excerpt_bytes);
-
-  std::uint64_t total = 0;
-  for (;;) {
-    auto n = file->read(buffer_.data(), buffer_.size());
-    if (!n) {
-      event.hash_skipped = skip_reason(n.error());
-      return;
+void Analyzer::remember(const std::string& path, const FileEvent& event, const Baseline* before,
+                        ContentPass& pass) {
+  if (shadows_ != nullptr && diff_wanted(path)) {
+    if (pass.content && looks_like_text(*pass.content)) {
+      log_store_error(shadows_->put(path, *pass.content));
+    } else if (pass.complete) {
+      shadows_->remove(path);  // became binary or too large: an old copy would mislead
     }
-    if (*n == 0) break;
-    total += *n;
-    if (total > options_.max_file_size) {  // grew while we read it
-      event.hash_skipped = "too_large";
-      return;
-    }
-    for (auto& h : hashers) h->update(buffer_.data(), *n);
-    chunker.update(buffer_.data(), *n);
   }
-  chunker.finish();
-  for (std::size_t k = 0; k < hashers.size(); ++k) {
-    event.hashes.push_back(FileHash{options_.hashes[k], hashers[k]->finish_hex()});
-  }
-  event.meta->size = total;  // what was hashed, even if it changed since fstat
-  out.complete = true;
-  if (!excerpt.empty()) {
-    ContentChange& change = event.change.emplace();
-    change.excerpt = std::move(excerpt);
-    change.excerpt_offset = excerpt_offset;
-  }
+  if (store_ == nullptr || !event.meta) return;
+  Baseline next;
+  next.type = event.meta->type;
+  next.size = event.meta->size;
+  next.mtime = event.meta->mtime;
+  next.ctime = event.meta->ctime;
+  next.inode = event.meta->inode;
+  next.device = event.meta->device;
+  next.mode = event.meta->mode;
+  next.uid = event.meta->uid;
+  next.gid = event.meta->gid;
+  next.hashes = event.hashes;
+  next.entropy = event.entropy;
+  next.manifest = std::move(pass.manifest);
+  if (!pass.complete && before != nullptr && event.hashes.empty()) next.manifest = before->manifest;
+  next.generation = before ? before->generation + 1 : 1;
+  log_store_error(store_->put(path, next));
 }
 
 }  // namespace fimon

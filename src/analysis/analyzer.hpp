@@ -1,52 +1,63 @@
-// Turns a WorkItem into a FileEvent: metadata, every selected hash, the chunk manifest, entropy, and
-// — against the baseline store — what the file was before and which bytes changed, all from one
-// read of the file. Decides the final action with the baseline: a file replaced by rename (editor
-// save) is `modified`, identical content with new metadata is `attributes_modified`, and nothing
-// changed at all is no event.
+// Turns a WorkItem into a FileEvent. It reads the file once (content_pass.hpp), compares with the
+// baseline store, and decides the final action: a file replaced by rename over a known file (an
+// editor's or sed -i's save) is `modified`, identical content with new metadata is
+// `attributes_modified`, and nothing changed at all is no event. Modifications carry the previous
+// state, the changed byte ranges, an excerpt of the changed bytes and, for small text files opted in
+// to diffs, a unified diff against a shadow copy — with secrets scrubbed, and nothing quoted at all
+// for secret-bearing paths (content-exclude).
 //
-// One Analyzer per worker thread (it owns its read buffer); the store is shared and thread-safe.
+// One Analyzer per worker thread (it owns its read buffer); the stores are shared and thread-safe.
 // Items for one path must reach the same worker in order (the pipeline partitions by path).
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/event.hpp"
-#include "core/path_filter.hpp"
 
 namespace fimon {
 
 class BaselineStore;
+class ShadowStore;
+struct Baseline;
 
 struct AnalyzerOptions {
   std::vector<HashAlgo> hashes{HashAlgo::kSha256};
   std::uint64_t max_file_size = 1ULL << 30;
   std::size_t excerpt_bytes = 256;  // 0: no excerpts
   std::size_t max_ranges = 64;
-  std::vector<std::string> content_exclude;  // globs: never capture content of these paths
+  std::vector<std::string> content_exclude;  // added to default_content_exclude()
+  std::vector<std::string> diff_paths;       // text files matching these get unified diffs
+  std::uint64_t diff_max_file_size = 1ULL << 20;
+  std::size_t diff_max_bytes = 16 * 1024;
 };
+
+// Files whose bytes are secrets: never quoted, whatever the configuration adds.
+const std::vector<std::string>& default_content_exclude();
 
 class Analyzer {
  public:
-  // `store` may be null (no baseline: every event stands alone). Borrowed; outlives the analyzer.
-  Analyzer(AnalyzerOptions options, BaselineStore* store);
+  // `store` may be null (no baseline: every event stands alone), `shadows` too (no text diffs).
+  // Both are borrowed and outlive the analyzer.
+  Analyzer(AnalyzerOptions options, BaselineStore* store, ShadowStore* shadows = nullptr);
   // nullopt: nothing changed since the baseline, so there is nothing to report.
   std::optional<FileEvent> analyse(const WorkItem& item);
 
  private:
-  struct ReadResult;
-  void read_content(const std::string& path, const struct Baseline* previous, FileEvent& event,
-                    ReadResult& out);
-  bool content_capture_allowed(const std::string& path) const;
+  bool capture_allowed(const std::string& path) const;
+  bool diff_wanted(const std::string& path) const;
+  void describe_change(const std::string& path, const Baseline& before, struct ContentPass& pass,
+                       FileEvent& event) const;
+  void remember(const std::string& path, const FileEvent& event, const Baseline* before,
+                struct ContentPass& pass);
 
   AnalyzerOptions options_;
   BaselineStore* store_;
-  PathFilter content_exclude_;
+  ShadowStore* shadows_;
+  std::vector<std::string> never_quoted_;  // default_content_exclude() + options.content_exclude
   std::vector<unsigned char> buffer_;
 };
-
-// The content_exclude globs used when none are configured: files whose bytes are secrets.
-const std::vector<std::string>& default_content_exclude();
 
 }  // namespace fimon

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "state/baseline_store.hpp"
+#include "state/shadow_store.hpp"
 
 namespace fimon {
 namespace {
@@ -93,12 +94,15 @@ class BaselineAnalyzerTest : public AnalyzerTest {
   void SetUp() override {
     AnalyzerTest::SetUp();
     store_ = std::move(BaselineStore::open((dir_ / "state").string()).value());
+    shadows_ = std::move(ShadowStore::open((dir_ / "state").string(), 1 << 20).value());
     AnalyzerOptions options;
     options.content_exclude = {"*.secret"};
-    analyzer_ = std::make_unique<Analyzer>(options, store_.get());
+    options.diff_paths = {"*.conf"};
+    analyzer_ = std::make_unique<Analyzer>(options, store_.get(), shadows_.get());
   }
   void TearDown() override {
     analyzer_.reset();
+    shadows_.reset();
     store_.reset();
     AnalyzerTest::TearDown();
   }
@@ -119,6 +123,7 @@ class BaselineAnalyzerTest : public AnalyzerTest {
     return s;
   }
   std::unique_ptr<BaselineStore> store_;
+  std::unique_ptr<ShadowStore> shadows_;
   std::unique_ptr<Analyzer> analyzer_;
 };
 
@@ -175,6 +180,28 @@ TEST_F(BaselineAnalyzerTest, SaveByRenameOverTheTargetIsModified) {
   EXPECT_EQ(saved->previous->size, 8u);
   ASSERT_TRUE(saved->change.has_value());
   EXPECT_EQ(saved->change->excerpt, "port=8080\n");
+}
+
+TEST_F(BaselineAnalyzerTest, TextFilesUnderDiffPathsGetAUnifiedDiffWithSecretsScrubbed) {
+  const std::string path = write("db.conf", "host=a\nuser=app\npassword=old-one\nport=5432\n");
+  ASSERT_TRUE(analyse(path, Action::kCreated).has_value());
+  write("db.conf", "host=b\nuser=app\npassword=new-one\nport=5432\n");
+  auto modified = analyse(path, Action::kModified);
+  ASSERT_TRUE(modified.has_value());
+  ASSERT_TRUE(modified->change.has_value());
+  EXPECT_EQ(modified->change->diff,
+            "@@ -1,4 +1,4 @@\n-host=a\n+host=b\n user=app\n-password=<redacted>\n+password=<redacted>\n "
+            "port=5432\n");
+  EXPECT_EQ(modified->change->excerpt, "host=b\nuser=app\npassword=<redacted>\nport=5432\n");
+  EXPECT_EQ(modified->change->redactions, 3u);
+  // Not under diff-paths: ranges and excerpt, no diff.
+  const std::string other = write("notes.txt", "a\n");
+  ASSERT_TRUE(analyse(other, Action::kCreated).has_value());
+  write("notes.txt", "b\n");
+  auto plain = analyse(other, Action::kModified);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_TRUE(plain->change->diff.empty());
+  EXPECT_EQ(plain->change->excerpt, "b\n");
 }
 
 TEST_F(BaselineAnalyzerTest, RenameCarriesTheBaselineAndDeletionReportsIt) {

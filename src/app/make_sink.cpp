@@ -32,8 +32,14 @@ std::optional<Runtime> make_runtime(const Config& c) {
     log::error(store.error().message());
     return std::nullopt;
   }
+  auto shadows = ShadowStore::open(c.state_dir, c.shadow_quota);
+  if (!shadows) {
+    log::error(shadows.error().message());
+    return std::nullopt;
+  }
   return Runtime{std::move(context.value()), std::move(sink.value()),
-                 PathFilter(c.watch, c.exclude, {c.state_dir}), std::move(store.value())};
+                 PathFilter(c.watch, c.exclude, {c.state_dir}), std::move(store.value()),
+                 std::move(shadows.value())};
 }
 
 Result<std::unique_ptr<Sink>> make_sink(const Config& c) {

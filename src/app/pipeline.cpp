@@ -25,14 +25,19 @@ AnalyzerOptions analyzer_options(const Config& c) {
   o.excerpt_bytes = c.excerpt_bytes;
   o.max_ranges = c.max_ranges;
   o.content_exclude = c.content_exclude;
+  o.diff_paths = c.diff_paths;
+  o.diff_max_file_size = c.diff_max_file_size;
+  o.diff_max_bytes = c.diff_max_bytes;
   return o;
 }
 
-Pipeline::Pipeline(const Config& config, AgentContext context, Sink* sink, BaselineStore* store)
+Pipeline::Pipeline(const Config& config, AgentContext context, Sink* sink, BaselineStore* store,
+                   ShadowStore* shadows)
     : config_(config),
       context_(std::move(context)),
       sink_(sink),
       store_(store),
+      shadows_(shadows),
       coalescer_(timing_from(config), config.max_pending_files) {
   for (std::uint64_t k = 0; k < config.workers; ++k) {
     queues_.push_back(std::make_unique<BoundedQueue<WorkItem>>(kQueueCapacity));
@@ -72,7 +77,7 @@ void Pipeline::dispatch_loop() {
 }
 
 void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
-  Analyzer analyzer(analyzer_options(config_), store_);
+  Analyzer analyzer(analyzer_options(config_), store_, shadows_);
   while (auto item = queue.pop()) {
     auto event = analyzer.analyse(*item);
     ++stats_.analysed;

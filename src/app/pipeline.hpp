@@ -19,6 +19,7 @@
 #include "sinks/sink.hpp"
 #include "sources/source.hpp"
 #include "state/baseline_store.hpp"
+#include "state/shadow_store.hpp"
 
 namespace fimon {
 
@@ -32,8 +33,9 @@ AnalyzerOptions analyzer_options(const Config& config);
 
 class Pipeline final : public ChangeSink {
  public:
-  // `sink` and `store` are borrowed and must outlive the pipeline; `store` may be null.
-  Pipeline(const Config& config, AgentContext context, Sink* sink, BaselineStore* store);
+  // `sink` and the stores are borrowed and must outlive the pipeline; the stores may be null.
+  Pipeline(const Config& config, AgentContext context, Sink* sink, BaselineStore* store,
+           ShadowStore* shadows);
   ~Pipeline() override;
 
   bool on_change(RawChange&& change) override;
@@ -58,6 +60,7 @@ class Pipeline final : public ChangeSink {
   AgentContext context_;
   Sink* sink_;
   BaselineStore* store_;
+  ShadowStore* shadows_;
   Coalescer coalescer_;
   std::vector<std::unique_ptr<BoundedQueue<WorkItem>>> queues_;  // one per worker
   PipelineStats stats_;

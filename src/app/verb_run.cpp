@@ -48,7 +48,7 @@ int run_agent(const Config& c) {
   if (c.output == "elasticsearch") report_cluster(c);
   Sink& sink = *runtime->sink;
 
-  Pipeline pipeline(c, runtime->context, &sink, runtime->store.get());
+  Pipeline pipeline(c, runtime->context, &sink, runtime->store.get(), runtime->shadows.get());
   SourceContext source_context{&runtime->filter, &pipeline, platform::current_pid()};
   auto source = make_source(c.backend, source_context);
   if (!source) {

@@ -13,8 +13,8 @@ int run_scan(const Config& c) {
   auto runtime = make_runtime(c);
   if (!runtime) return 2;
   Sink& sink = *runtime->sink;
-  Pipeline pipeline(c, runtime->context, &sink, runtime->store.get());
-  Analyzer analyzer(analyzer_options(c), runtime->store.get());
+  Pipeline pipeline(c, runtime->context, &sink, runtime->store.get(), runtime->shadows.get());
+  Analyzer analyzer(analyzer_options(c), runtime->store.get(), runtime->shadows.get());
   std::uint64_t changes = 0;
   const std::atomic<bool> stop{false};
   const ScanSummary summary = scan_against_baseline(

@@ -12,6 +12,7 @@
 #include "platform/http.hpp"
 #include "sinks/sink.hpp"
 #include "state/baseline_store.hpp"
+#include "state/shadow_store.hpp"
 
 namespace fimon {
 
@@ -26,6 +27,7 @@ struct Runtime {
   std::unique_ptr<Sink> sink;
   PathFilter filter;
   std::unique_ptr<BaselineStore> store;
+  std::unique_ptr<ShadowStore> shadows;
 };
 // Logs the reason and returns nullopt when the agent cannot start.
 std::optional<Runtime> make_runtime(const Config& config);

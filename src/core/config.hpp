@@ -41,7 +41,11 @@ struct Config {
   std::uint64_t excerpt_bytes = 256;  // 0 disables excerpts
   std::uint64_t max_ranges = 64;
   std::vector<std::string> content_exclude;  // added to the built-in list of secret-bearing files
-  bool scan_at_start = true;                 // catch up on what changed while the agent was not running
+  bool scan_at_start = true;
+  std::vector<std::string> diff_paths{"/etc/**"};  // text files here get shadow copies and diffs
+  std::uint64_t diff_max_file_size = 1ULL << 20;
+  std::uint64_t diff_max_bytes = 16ULL << 10;
+  std::uint64_t shadow_quota = 256ULL << 20;  // catch up on what changed while the agent was not running
 
   // Coalescing: when a burst of changes to one file becomes one event.
   std::uint64_t close_settle_ms = 200;   // after close-after-write, wait this long for more writes

@@ -130,6 +130,11 @@ void write_change(JsonWriter& w, const ContentChange& c) {
     w.end_object();
   }
   if (c.content_capture_excluded) w.field("content_capture_excluded", true);
+  if (!c.diff.empty()) {
+    w.field("diff", c.diff);
+    if (c.diff_truncated) w.field("diff_truncated", true);
+  }
+  if (c.redactions > 0) w.field("redactions", c.redactions);
   w.end_object();
 }
 

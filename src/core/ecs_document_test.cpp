@@ -71,6 +71,9 @@ FileEvent full_event() {
   change.excerpt = std::string("pw\x00\xff", 4);
   change.excerpt_offset = 0;
   change.content_capture_excluded = true;
+  change.diff = "@@ -1,1 +1,1 @@\n-a\n+b\n";
+  change.diff_truncated = true;
+  change.redactions = 2;
   e.change = change;
   return e;
 }

@@ -133,6 +133,9 @@ struct ContentChange {
   std::uint64_t excerpt_offset = 0;
   std::string excerpt;                    // raw bytes; empty when capture is off or not allowed for the path
   bool content_capture_excluded = false;  // the path matches content-exclude: no excerpt, by policy
+  std::string diff;  // unified diff against the shadow copy (text files under diff-paths)
+  bool diff_truncated = false;
+  std::uint64_t redactions = 0;  // secrets scrubbed from the excerpt and diff
 };
 
 struct FileEvent {

@@ -31,6 +31,15 @@ bool glob_match(std::string_view p, std::string_view t) {
   return pi == p.size();
 }
 
+bool any_glob_matches(const std::vector<std::string>& globs, std::string_view path) {
+  const std::string_view name = path_basename(path);
+  for (const auto& glob : globs) {
+    const bool whole_path = glob.find('/') != std::string::npos;
+    if (glob_match(glob, whole_path ? path : name)) return true;
+  }
+  return false;
+}
+
 bool path_is_within(std::string_view path, std::string_view root) {
   if (root == "/") return !path.empty() && path[0] == '/';
   if (path.size() < root.size() || path.compare(0, root.size(), root) != 0) return false;
@@ -74,12 +83,7 @@ bool PathFilter::is_excluded(std::string_view path) const {
   for (const auto& root : excluded_roots_) {
     if (path_is_within(path, root)) return true;
   }
-  const std::string_view name = path_basename(path);
-  for (const auto& glob : globs_) {
-    const bool whole_path = glob.find('/') != std::string::npos;
-    if (glob_match(glob, whole_path ? path : name)) return true;
-  }
-  return false;
+  return any_glob_matches(globs_, path);
 }
 
 std::string normalize_path(std::string_view path) {

@@ -14,6 +14,8 @@
 namespace fimon {
 
 bool glob_match(std::string_view pattern, std::string_view text);
+// True when any glob matches: globs without '/' match the file name, others the whole path.
+bool any_glob_matches(const std::vector<std::string>& globs, std::string_view path);
 
 // True when `path` is `root` or lies beneath it ('/' boundary; root "/" holds everything).
 bool path_is_within(std::string_view path, std::string_view root);

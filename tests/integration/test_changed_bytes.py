@@ -52,21 +52,26 @@ def test_prepend_to_a_large_file_adds_little(agent, tree):
     assert doc["fim"]["change"]["ranges"][0]["offset"] == 0
 
 
-def test_sed_in_place_is_a_modification_of_the_target(agent, tree):
-    watched, _ = tree
-    path = watched / "app.conf"
-    path.write_bytes(b"listen=80\nuser=www\n")
-    agent.docs(lambda d: by_path(d, path))
-    subprocess.run(["sed", "-i", "s/80/8080/", str(path)], check=True)
-    (doc,) = modified_docs(agent, path)
-    assert doc["file"]["hash"]["sha256"] == sha256(b"listen=8080\nuser=www\n")
-    assert doc["fim"]["previous"]["hash"]["sha256"] == sha256(b"listen=80\nuser=www\n")
-    assert doc["fim"]["change"]["excerpt"]["text"] == "listen=8080\nuser=www\n"
-    time.sleep(1.0)
-    actions = [d["event"]["action"] for d in agent.es.search(agent.stream) if d["file"]["path"] == str(path)]
-    assert actions == ["created", "modified"]  # no stray create/rename of sed's temporary file
-    temp_names = [d["file"]["path"] for d in agent.es.search(agent.stream) if "/sed" in d["file"]["path"]]
-    assert temp_names == [] or all(d for d in temp_names)  # sed's temp file may appear as its own short life
+def test_sed_in_place_is_a_modification_of_the_target_with_a_diff(fimon_bin, es, stream, tree):
+    watched, state = tree
+    agent = Agent(fimon_bin, es, stream, watched, state, extra=["--diff-paths", "*.conf"])
+    try:
+        path = watched / "app.conf"
+        path.write_bytes(b"listen=80\nuser=www\ntoken=abc123\n")
+        agent.docs(lambda d: by_path(d, path))
+        subprocess.run(["sed", "-i", "s/80/8080/", str(path)], check=True)
+        (doc,) = modified_docs(agent, path)
+        assert doc["file"]["hash"]["sha256"] == sha256(b"listen=8080\nuser=www\ntoken=abc123\n")
+        assert doc["fim"]["previous"]["hash"]["sha256"] == sha256(b"listen=80\nuser=www\ntoken=abc123\n")
+        change = doc["fim"]["change"]
+        assert change["diff"] == "@@ -1,3 +1,3 @@\n-listen=80\n+listen=8080\n user=www\n token=<redacted>\n"
+        assert change["excerpt"]["text"] == "listen=8080\nuser=www\ntoken=<redacted>\n"
+        assert change["redactions"] == 2
+        time.sleep(1.0)
+        actions = [d["event"]["action"] for d in es.search(stream) if d["file"]["path"] == str(path)]
+        assert actions == ["created", "modified"]  # not a create + rename of sed's temporary file
+    finally:
+        agent.stop()
 
 
 def test_secret_files_get_no_excerpt(agent, tree):

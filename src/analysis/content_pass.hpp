@@ -1,0 +1,45 @@
+// One read of a regular file that computes everything analysis needs from its bytes: every
+// selected hash, the chunk manifest, byte histograms (whole content, and the chunks a previous
+// manifest lacks), the first changed bytes (excerpt), and — for small text files opted in to diffs
+// — the content itself. Nothing here reads the file twice.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "analysis/chunker.hpp"
+#include "analysis/entropy.hpp"
+#include "core/event.hpp"
+
+namespace fimon {
+
+struct ContentPassOptions {
+  std::vector<HashAlgo> hashes;
+  std::uint64_t max_file_size = 1ULL << 30;
+  const std::unordered_set<std::uint64_t>* known_chunks = nullptr;  // the previous manifest's digests
+  std::size_t excerpt_bytes = 0;                                    // 0: capture no excerpt
+  std::uint64_t keep_content_up_to = 0;  // keep the bytes when the file is at most this large (0: never)
+};
+
+struct ContentPass {
+  bool complete = false;         // read and hashed to the end
+  std::string skipped;           // why not: too_large | vanished | permission_denied | ...
+  std::optional<FileMeta> meta;  // of the open file (the bytes hashed are exactly this file's)
+  std::vector<FileHash> hashes;
+  std::vector<Chunk> manifest;
+  ByteHistogram whole{};
+  ByteHistogram changed{};
+  bool any_changed_chunk = false;
+  std::string excerpt;
+  std::uint64_t excerpt_offset = 0;
+  std::optional<std::string> content;
+};
+
+// `buffer` is the caller's reusable read buffer.
+ContentPass read_content(const std::string& path, const ContentPassOptions& options,
+                         std::vector<unsigned char>& buffer);
+
+}  // namespace fimon
