@@ -31,7 +31,7 @@ struct AnalyzerOptions {
   std::vector<std::string> content_exclude;  // added to default_content_exclude()
   std::vector<std::string> diff_paths;       // text files matching these get unified diffs
   std::uint64_t diff_max_file_size = 1ULL << 20;
-  std::size_t diff_max_bytes = 16 * 1024;
+  std::size_t diff_max_bytes = std::size_t{16} << 10;
 };
 
 // Files whose bytes are secrets: never quoted, whatever the configuration adds.

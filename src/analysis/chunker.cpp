@@ -1,5 +1,6 @@
 #include "analysis/chunker.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -40,10 +41,11 @@ unsigned log2_of(std::uint32_t v) {
 }  // namespace
 
 struct Chunker::State {
-  XXH3_state_t hash;
+  XXH3_state_t hash{};
   std::vector<unsigned char> excerpt;
-  std::size_t excerpt_capacity;
+  std::size_t excerpt_capacity = 0;
   std::array<std::uint32_t, 256> histogram{};
+  std::array<std::array<std::uint32_t, 256>, 3> extra_histograms{};  // folded into `histogram` per chunk
 };
 
 Chunker::Chunker(OnChunk on_chunk, ChunkerSizes sizes, std::size_t excerpt_capacity)
@@ -60,23 +62,54 @@ Chunker::Chunker(OnChunk on_chunk, ChunkerSizes sizes, std::size_t excerpt_capac
 Chunker::~Chunker() = default;
 
 void Chunker::update(const void* data, std::size_t size) {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  std::size_t start = 0;  // first byte of `bytes` not yet hashed into the current chunk
-  for (std::size_t i = 0; i < size; ++i) {
-    const unsigned char b = bytes[i];
-    ++state_->histogram[b];
-    if (state_->excerpt.size() < state_->excerpt_capacity) state_->excerpt.push_back(b);
-    ++chunk_length_;
-    if (chunk_length_ < sizes_.min) continue;  // no boundary can fall here: skip the hash update
-    fingerprint_ = (fingerprint_ << 1) + kGear[b];
-    const std::uint64_t mask = chunk_length_ < sizes_.target ? mask_strict_ : mask_loose_;
-    if ((fingerprint_ & mask) == 0 || chunk_length_ >= sizes_.max) {
-      XXH3_64bits_update(&state_->hash, bytes + start, i + 1 - start);
-      start = i + 1;
-      end_chunk();
+  const auto* p = static_cast<const unsigned char*>(data);
+  while (size > 0) {
+    std::size_t take = 0;
+    bool cut = false;
+    if (chunk_length_ < sizes_.min) {
+      // No boundary can fall before the minimum size: no rolling hash needed here.
+      take = std::min<std::size_t>(size, sizes_.min - chunk_length_);
+    } else {
+      // Tight scans, strict mask up to the target size and loose after it, stopping at the max.
+      const std::size_t limit = std::min<std::size_t>(size, sizes_.max - chunk_length_);
+      const std::size_t strict_end =
+          chunk_length_ < sizes_.target ? std::min<std::size_t>(limit, sizes_.target - chunk_length_) : 0;
+      std::uint64_t fp = fingerprint_;
+      for (; take < strict_end && !cut; ++take) {
+        fp = (fp << 1) + kGear[p[take]];
+        cut = (fp & mask_strict_) == 0;
+      }
+      for (; take < limit && !cut; ++take) {
+        fp = (fp << 1) + kGear[p[take]];
+        cut = (fp & mask_loose_) == 0;
+      }
+      fingerprint_ = fp;
     }
+    consume(p, take);
+    if (cut || chunk_length_ >= sizes_.max) end_chunk();
+    p += take;
+    size -= take;
   }
-  if (start < size) XXH3_64bits_update(&state_->hash, bytes + start, size - start);
+}
+
+void Chunker::consume(const unsigned char* p, std::size_t n) {
+  // Four tables break the store-to-load dependency between equal neighbouring bytes.
+  std::uint32_t* h0 = state_->histogram.data();
+  std::array<std::array<std::uint32_t, 256>, 3>& extra = state_->extra_histograms;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    ++h0[p[i]];
+    ++extra[0][p[i + 1]];
+    ++extra[1][p[i + 2]];
+    ++extra[2][p[i + 3]];
+  }
+  for (; i < n; ++i) ++h0[p[i]];
+  if (state_->excerpt.size() < state_->excerpt_capacity) {
+    const std::size_t room = state_->excerpt_capacity - state_->excerpt.size();
+    state_->excerpt.insert(state_->excerpt.end(), p, p + std::min(room, n));
+  }
+  XXH3_64bits_update(&state_->hash, p, n);
+  chunk_length_ += static_cast<std::uint32_t>(n);
 }
 
 void Chunker::finish() {
@@ -84,6 +117,10 @@ void Chunker::finish() {
 }
 
 void Chunker::end_chunk() {
+  for (auto& extra : state_->extra_histograms) {
+    for (int b = 0; b < 256; ++b) state_->histogram[b] += extra[b];
+    extra.fill(0);
+  }
   const Chunk chunk{chunk_offset_, chunk_length_, XXH3_64bits_digest(&state_->hash)};
   on_chunk_(chunk, ChunkBytes{state_->excerpt.data(), state_->excerpt.size(), state_->histogram.data()});
   chunk_offset_ += chunk_length_;

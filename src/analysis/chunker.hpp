@@ -54,6 +54,7 @@ class Chunker {
   void finish();  // emits the last, possibly short, chunk
 
  private:
+  void consume(const unsigned char* p, std::size_t n);
   void end_chunk();
 
   OnChunk on_chunk_;

@@ -16,8 +16,8 @@ struct UnifiedDiff {
   std::size_t lines_removed = 0;
 };
 
-UnifiedDiff unified_diff(std::string_view before, std::string_view after, std::size_t max_bytes = 16 * 1024,
-                         std::size_t context = 3);
+UnifiedDiff unified_diff(std::string_view before, std::string_view after,
+                         std::size_t max_bytes = std::size_t{16} << 10, std::size_t context = 3);
 
 // Heuristic: content worth diffing as text (no NUL byte in it).
 bool looks_like_text(std::string_view content);

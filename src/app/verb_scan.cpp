@@ -19,7 +19,7 @@ int run_scan(const Config& c) {
   const std::atomic<bool> stop{false};
   const ScanSummary summary = scan_against_baseline(
       runtime->filter, *runtime->store,
-      [&](WorkItem item) {
+      [&](const WorkItem& item) {
         if (auto event = analyzer.analyse(item)) {
           ++changes;
           pipeline.deliver(std::move(*event));

@@ -37,10 +37,10 @@ TEST_F(ShadowStoreTest, RoundTripsRenamesAndRemoves) {
 }
 
 TEST_F(ShadowStoreTest, QuotaEvictsTheLeastRecentlyChanged) {
-  auto store = std::move(ShadowStore::open(dir_.string(), 64 * 1024).value());
+  auto store = std::move(ShadowStore::open(dir_.string(), std::uint64_t{64} << 10).value());
   std::mt19937 rng(1);
   auto incompressible = [&] {
-    std::string s(16 * 1024, '\0');
+    std::string s(std::size_t{16} << 10, '\0');
     for (auto& c : s) c = static_cast<char>(rng());
     return s;
   };
@@ -48,7 +48,7 @@ TEST_F(ShadowStoreTest, QuotaEvictsTheLeastRecentlyChanged) {
     ASSERT_TRUE(store->put("/f" + std::to_string(k), incompressible()).ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct modification times
   }
-  EXPECT_LE(store->bytes(), 64u * 1024u);
+  EXPECT_LE(store->bytes(), std::uint64_t{64} << 10);
   EXPECT_GT(store->evicted(), 0u);
   EXPECT_FALSE(store->get("/f0").has_value());
   EXPECT_TRUE(store->get("/f7").has_value());

@@ -1,0 +1,107 @@
+// Cost of the single read pass: SHA-256 alone against SHA-256 + content-defined chunking + byte
+// histograms (what analysis computes for every file it reads). Both run over the same in-memory
+// buffer, in the same process, so the printed ratio is comparable across noisy machines; the goal
+// (issue 3) is a ratio of at most 1.2.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "analysis/chunker.hpp"
+#include "platform/crypto.hpp"
+
+namespace {
+
+constexpr std::size_t kBufferSize = 64u << 20;
+constexpr std::size_t kReadSize = 256u << 10;  // what the analyzer reads at a time
+
+const std::vector<unsigned char>& data() {
+  static const std::vector<unsigned char> buffer = [] {
+    std::vector<unsigned char> b(kBufferSize);
+    std::mt19937_64 rng(42);
+    for (auto& c : b) c = static_cast<unsigned char>(rng());
+    return b;
+  }();
+  return buffer;
+}
+
+void BM_Sha256Alone(benchmark::State& state) {
+  const auto& buf = data();
+  for (auto _ : state) {
+    auto h = fimon::platform::make_hasher(fimon::HashAlgo::kSha256).value();
+    for (std::size_t off = 0; off < buf.size(); off += kReadSize) h->update(buf.data() + off, kReadSize);
+    benchmark::DoNotOptimize(h->finish_hex());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * buf.size()));
+}
+BENCHMARK(BM_Sha256Alone)->Unit(benchmark::kMillisecond);
+
+void BM_Sha256ChunksEntropy(benchmark::State& state) {
+  const auto& buf = data();
+  for (auto _ : state) {
+    auto h = fimon::platform::make_hasher(fimon::HashAlgo::kSha256).value();
+    std::vector<fimon::Chunk> manifest;
+    std::array<std::uint64_t, 256> histogram{};
+    fimon::Chunker chunker([&](const fimon::Chunk& c, const fimon::Chunker::ChunkBytes& bytes) {
+      manifest.push_back(c);
+      for (int b = 0; b < 256; ++b) histogram[b] += bytes.histogram[b];
+    });
+    for (std::size_t off = 0; off < buf.size(); off += kReadSize) {
+      h->update(buf.data() + off, kReadSize);
+      chunker.update(buf.data() + off, kReadSize);
+    }
+    chunker.finish();
+    benchmark::DoNotOptimize(h->finish_hex());
+    benchmark::DoNotOptimize(manifest.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * buf.size()));
+}
+BENCHMARK(BM_Sha256ChunksEntropy)->Unit(benchmark::kMillisecond);
+
+void BM_ChunkingAlone(benchmark::State& state) {
+  const auto& buf = data();
+  for (auto _ : state) {
+    std::size_t chunks = 0;
+    fimon::Chunker chunker([&](const fimon::Chunk&, const fimon::Chunker::ChunkBytes&) { ++chunks; });
+    chunker.update(buf.data(), buf.size());
+    chunker.finish();
+    benchmark::DoNotOptimize(chunks);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * buf.size()));
+}
+BENCHMARK(BM_ChunkingAlone)->Unit(benchmark::kMillisecond);
+
+// Prints the usual table, then the ratio that the issue's goal is stated in.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& r : runs) seconds_[r.benchmark_name()] = r.GetAdjustedRealTime();
+    ConsoleReporter::ReportRuns(runs);
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    const auto alone = seconds_.find("BM_Sha256Alone");
+    const auto full = seconds_.find("BM_Sha256ChunksEntropy");
+    if (alone != seconds_.end() && full != seconds_.end() && alone->second > 0) {
+      std::printf(
+          "ratio: read-pass work (sha256 + chunks + histogram) / sha256 alone = %.2f (goal <= 1.20)\n",
+          full->second / alone->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> seconds_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}
