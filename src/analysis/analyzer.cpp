@@ -182,6 +182,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     event.hash_skipped = pass.skipped;
     event.hashes = pass.hashes;
     if (pass.complete) event.entropy = shannon_entropy(pass.whole);
+    event.mime_type = pass.mime_type;
   } else if (event.meta->type == FileType::kSymlink) {
     event.hash_skipped = "symlink";  // never followed
   } else if (event.meta->type != FileType::kDir) {

@@ -1,7 +1,10 @@
 #include "analysis/content_pass.hpp"
 
+#include <algorithm>
+
 #include "platform/crypto.hpp"
 #include "platform/fs.hpp"
+#include "platform/mime.hpp"
 
 namespace fimon {
 namespace {
@@ -75,6 +78,8 @@ ContentPass read_content(const std::string& path, const ContentPassOptions& opti
       out.skipped = "too_large";
       return out;
     }
+    if (total == *n)
+      out.mime_type = platform::sniff_mime_type(buffer.data(), std::min(*n, platform::kMimeSniffBytes));
     for (auto& h : hashers) h->update(buffer.data(), *n);
     chunker.update(buffer.data(), *n);
     if (out.content) {

@@ -36,6 +36,7 @@ struct ContentPass {
   std::string excerpt;
   std::uint64_t excerpt_offset = 0;
   std::optional<std::string> content;
+  std::string mime_type;  // from the first bytes already read
 };
 
 // `buffer` is the caller's reusable read buffer.

@@ -83,6 +83,7 @@ void write_file(JsonWriter& w, const FileEvent& e, bool* escaped) {
     if (m.btime) w.field("created", format_rfc3339(*m.btime));
     if (m.type == FileType::kSymlink) write_path(w, "target_path", m.symlink_target);
   }
+  if (!e.mime_type.empty()) w.field("mime_type", e.mime_type);
   if (!e.hashes.empty()) {
     w.key("hash").begin_object();
     for (const auto& h : e.hashes) w.field(hash_algo_name(h.algo), h.hex);

@@ -55,6 +55,7 @@ FileEvent full_event() {
   e.writers = {p, p};
   e.writers[1].pid = 43;
   e.source = "fanotify";
+  e.mime_type = "application/gzip";
   e.entropy = 4.5;
   PreviousState prev;
   prev.hashes = {

@@ -150,6 +150,7 @@ struct FileEvent {
   std::vector<ProcessInfo> writers;
   const char* source = "";
   std::optional<double> entropy;  // bits per byte of the whole content, when it was read
+  std::string mime_type;
   std::optional<PreviousState> previous;
   std::optional<ContentChange> change;
 };
