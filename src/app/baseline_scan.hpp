@@ -16,6 +16,19 @@
 
 namespace fimon {
 
+struct ScanProgress {
+  std::uint64_t entries = 0;
+  std::uint64_t bytes = 0;             // sizes of the regular files submitted
+  std::uint64_t expected_entries = 0;  // what the baseline held at the start (0: unknown)
+  double seconds = 0;
+  bool done = false;
+};
+
+struct ScanOptions {
+  std::uint64_t rate_bytes_per_second = 0;               // 0: as fast as the disk goes
+  std::function<void(const ScanProgress&)> on_progress;  // about once a second, and at the end
+};
+
 struct ScanSummary {
   std::uint64_t entries = 0;
   std::uint64_t unreadable = 0;
@@ -24,6 +37,10 @@ struct ScanSummary {
 };
 
 ScanSummary scan_against_baseline(const PathFilter& filter, BaselineStore& store,
-                                  const std::function<void(WorkItem)>& submit, const std::atomic<bool>& stop);
+                                  const std::function<void(WorkItem)>& submit, const std::atomic<bool>& stop,
+                                  const ScanOptions& options = {});
+
+// Shows progress: a self-updating line on a terminal, a log line every 10 s otherwise.
+std::function<void(const ScanProgress&)> progress_reporter(const char* what, bool terminal);
 
 }  // namespace fimon

@@ -6,6 +6,7 @@
 #include "app/pipeline.hpp"
 #include "app/verbs.hpp"
 #include "core/log.hpp"
+#include "platform/lifecycle.hpp"
 
 namespace fimon {
 
@@ -25,7 +26,7 @@ int run_scan(const Config& c) {
           pipeline.deliver(std::move(*event));
         }
       },
-      stop);
+      stop, ScanOptions{c.scan_rate, progress_reporter("scan", platform::stderr_is_terminal())});
   sink.close(60000);
   const SinkStats& k = sink.stats();
   const std::uint64_t undelivered = k.rejected.load() + k.dropped.load();

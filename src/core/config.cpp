@@ -96,6 +96,8 @@ const std::vector<Option>& options() {
              [](Config& c) { return &c.diff_max_bytes; }),
       number("shadow-quota", Kind::kSize, "disk space for shadow copies; least recently changed go first",
              [](Config& c) { return &c.shadow_quota; }),
+      number("scan-rate", Kind::kSize, "bytes per second scans may submit for reading (0: unlimited)",
+             [](Config& c) { return &c.scan_rate; }),
       boolean("scan-at-start",
               "on start, compare the watched trees with the baseline and report what changed",
               [](Config& c) { return &c.scan_at_start; }),

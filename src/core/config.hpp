@@ -42,6 +42,7 @@ struct Config {
   std::uint64_t max_ranges = 64;
   std::vector<std::string> content_exclude;  // added to the built-in list of secret-bearing files
   bool scan_at_start = true;
+  std::uint64_t scan_rate = 64ULL << 20;           // bytes/s submitted for reading by scans; 0: unlimited
   std::vector<std::string> diff_paths{"/etc/**"};  // text files here get shadow copies and diffs
   std::uint64_t diff_max_file_size = 1ULL << 20;
   std::uint64_t diff_max_bytes = 16ULL << 10;

@@ -12,5 +12,7 @@ void prepare_termination_handling();
 bool wait_for_termination(std::chrono::milliseconds timeout);
 // This process's id.
 long long current_pid();
+// True when standard error is a terminal (progress lines redraw themselves there).
+bool stderr_is_terminal();
 
 }  // namespace fimon::platform

@@ -121,3 +121,16 @@ def test_changes_while_the_agent_was_down_are_caught_up_at_start(fimon_bin, es, 
         assert by_path(docs, watched / "arrived")[0]["event"]["action"] == "created"
     finally:
         agent.stop()
+
+
+def test_scan_respects_its_rate_limit_and_reports_progress(fimon_bin, tree):
+    watched, state = tree
+    for i in range(4):
+        (watched / f"f{i}").write_bytes(os.urandom(2 << 20))
+    start = time.monotonic()
+    res = Agent.run_cli(fimon_bin, ["scan", "--watch", str(watched), "--state-dir", str(state), "--output", "console",
+                                    "--scan-rate", "4MiB"])
+    elapsed = time.monotonic() - start
+    assert res.returncode == 0, res.stderr
+    assert elapsed >= 1.5  # 8 MiB at 4 MiB/s: a lower bound only, the limit must never be exceeded
+    assert "scan: 5 entries" in res.stderr and "files/s" in res.stderr

@@ -42,4 +42,8 @@ long long current_pid() {
   return static_cast<long long>(::getpid());
 }
 
+bool stderr_is_terminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
+
 }  // namespace fimon::platform
