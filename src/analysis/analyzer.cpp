@@ -17,19 +17,6 @@ namespace fimon {
 namespace {
 constexpr std::size_t kReadBufferSize = std::size_t{256} << 10;
 
-const char* skip_reason(const Error& e) {
-  switch (e.kind()) {
-    case ErrorKind::kNotFound:
-      return "vanished";
-    case ErrorKind::kPermission:
-      return "permission_denied";
-    case ErrorKind::kUnsupported:
-      return "not_regular_file";
-    default:
-      return "read_error";
-  }
-}
-
 PreviousState previous_of(const Baseline& b) {
   PreviousState p;
   p.hashes = b.hashes;

@@ -7,7 +7,7 @@
 #include "platform/mime.hpp"
 
 namespace fimon {
-namespace {
+
 const char* skip_reason(const Error& e) {
   switch (e.kind()) {
     case ErrorKind::kNotFound:
@@ -20,7 +20,6 @@ const char* skip_reason(const Error& e) {
       return "read_error";
   }
 }
-}  // namespace
 
 ContentPass read_content(const std::string& path, const ContentPassOptions& options,
                          std::vector<unsigned char>& buffer) {

@@ -13,6 +13,7 @@
 #include "analysis/chunker.hpp"
 #include "analysis/entropy.hpp"
 #include "core/event.hpp"
+#include "core/result.hpp"
 
 namespace fimon {
 
@@ -38,6 +39,9 @@ struct ContentPass {
   std::optional<std::string> content;
   std::string mime_type;  // from the first bytes already read
 };
+
+// Why a file could not be read, as fim.hash_skipped says it: vanished | permission_denied | ...
+const char* skip_reason(const Error& error);
 
 // `buffer` is the caller's reusable read buffer.
 ContentPass read_content(const std::string& path, const ContentPassOptions& options,
