@@ -153,11 +153,12 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   if (event.meta->type == FileType::kFile && event.meta->size > options_.max_file_size) {
     event.hash_skipped = "too_large";
   } else if (event.meta->type == FileType::kFile) {
-    const auto known = before ? chunk_digests(before->manifest) : std::unordered_set<std::uint64_t>{};
     ContentPassOptions o;
     o.hashes = options_.hashes;
     o.max_file_size = options_.max_file_size;
-    o.known_chunks = before && !before->manifest.empty() ? &known : nullptr;
+    o.old_manifest = before && !before->manifest.empty() ? &before->manifest : nullptr;
+    o.old_blocks = before ? &before->blocks : nullptr;
+    o.block_digests = event.meta->size <= kBlockDigestMaxFileSize;
     o.excerpt_bytes = capture_allowed(item.path) ? options_.excerpt_bytes : 0;
     o.keep_content_up_to = diff_wanted(item.path) ? options_.diff_max_file_size : 0;
     pass = read_content(item.path, o, buffer_);
@@ -253,6 +254,7 @@ void Analyzer::remember(const std::string& path, const FileEvent& event, const B
   next.hashes = event.hashes;
   next.entropy = event.entropy;
   next.manifest = std::move(pass.manifest);
+  next.blocks = std::move(pass.blocks);
   if (!pass.complete && before != nullptr && event.hashes.empty()) next.manifest = before->manifest;
   next.generation = before ? before->generation + 1 : 1;
   log_store_error(store_->put(path, next));

@@ -41,28 +41,29 @@ unsigned log2_of(std::uint32_t v) {
 }  // namespace
 
 struct Chunker::State {
-  XXH3_state_t hash{};
-  std::vector<unsigned char> excerpt;
-  std::size_t excerpt_capacity = 0;
+  std::vector<unsigned char> spill;  // bytes of the current chunk from earlier inputs
   std::array<std::uint32_t, 256> histogram{};
   std::array<std::array<std::uint32_t, 256>, 3> extra_histograms{};  // folded into `histogram` per chunk
+  std::vector<std::uint32_t> blocks;
 };
 
-Chunker::Chunker(OnChunk on_chunk, ChunkerSizes sizes, std::size_t excerpt_capacity)
-    : on_chunk_(std::move(on_chunk)), sizes_(sizes), state_(std::make_unique<State>()) {
+Chunker::Chunker(OnChunk on_chunk, ChunkerSizes sizes, bool block_digests)
+    : on_chunk_(std::move(on_chunk)),
+      sizes_(sizes),
+      block_digests_(block_digests),
+      state_(std::make_unique<State>()) {
   // Normalised chunking, level 2: two bits stricter before the target, two looser after it.
   const unsigned bits = log2_of(sizes_.target);
   mask_strict_ = top_bits(bits + 2);
   mask_loose_ = top_bits(bits >= 2 ? bits - 2 : 0);
-  state_->excerpt_capacity = excerpt_capacity;
-  state_->excerpt.reserve(excerpt_capacity);
-  XXH3_64bits_reset(&state_->hash);
+  state_->spill.reserve(sizes_.max);
 }
 
 Chunker::~Chunker() = default;
 
 void Chunker::update(const void* data, std::size_t size) {
   const auto* p = static_cast<const unsigned char*>(data);
+  const unsigned char* chunk_begin = p;  // the current chunk's first byte within this input
   while (size > 0) {
     std::size_t take = 0;
     bool cut = false;
@@ -85,14 +86,19 @@ void Chunker::update(const void* data, std::size_t size) {
       }
       fingerprint_ = fp;
     }
-    consume(p, take);
-    if (cut || chunk_length_ >= sizes_.max) end_chunk();
+    count(p, take);
     p += take;
     size -= take;
+    if (cut || chunk_length_ >= sizes_.max) {
+      end_chunk(chunk_begin, static_cast<std::size_t>(p - chunk_begin));
+      chunk_begin = p;
+    }
   }
+  // The unfinished chunk's bytes must outlive this input: keep a copy of them.
+  state_->spill.insert(state_->spill.end(), chunk_begin, p);
 }
 
-void Chunker::consume(const unsigned char* p, std::size_t n) {
+void Chunker::count(const unsigned char* p, std::size_t n) {
   // Four tables break the store-to-load dependency between equal neighbouring bytes.
   std::uint32_t* h0 = state_->histogram.data();
   std::array<std::array<std::uint32_t, 256>, 3>& extra = state_->extra_histograms;
@@ -104,36 +110,47 @@ void Chunker::consume(const unsigned char* p, std::size_t n) {
     ++extra[2][p[i + 3]];
   }
   for (; i < n; ++i) ++h0[p[i]];
-  if (state_->excerpt.size() < state_->excerpt_capacity) {
-    const std::size_t room = state_->excerpt_capacity - state_->excerpt.size();
-    state_->excerpt.insert(state_->excerpt.end(), p, p + std::min(room, n));
-  }
-  XXH3_64bits_update(&state_->hash, p, n);
   chunk_length_ += static_cast<std::uint32_t>(n);
 }
 
 void Chunker::finish() {
-  if (chunk_length_ > 0) end_chunk();
+  if (chunk_length_ > 0) end_chunk(nullptr, 0);
 }
 
-void Chunker::end_chunk() {
+void Chunker::end_chunk(const unsigned char* tail, std::size_t tail_size) {
   for (auto& extra : state_->extra_histograms) {
     for (int b = 0; b < 256; ++b) state_->histogram[b] += extra[b];
     extra.fill(0);
   }
-  const Chunk chunk{chunk_offset_, chunk_length_, XXH3_64bits_digest(&state_->hash)};
-  on_chunk_(chunk, ChunkBytes{state_->excerpt.data(), state_->excerpt.size(), state_->histogram.data()});
+  // Usually the whole chunk lies in the current input and is used in place; otherwise its earlier
+  // part was spilled and the rest joins it.
+  const unsigned char* bytes = tail;
+  std::size_t size = tail_size;
+  if (!state_->spill.empty()) {
+    state_->spill.insert(state_->spill.end(), tail, tail + tail_size);
+    bytes = state_->spill.data();
+    size = state_->spill.size();
+  }
+  state_->blocks.clear();
+  if (block_digests_) {
+    for (std::size_t off = 0; off < size; off += kBlockSize) {
+      const std::size_t len = std::min(kBlockSize, size - off);
+      state_->blocks.push_back(static_cast<std::uint32_t>(XXH3_64bits(bytes + off, len)));
+    }
+  }
+  const Chunk chunk{chunk_offset_, chunk_length_, XXH3_64bits(bytes, size)};
+  on_chunk_(chunk,
+            ChunkBytes{bytes, size, state_->histogram.data(), state_->blocks.data(), state_->blocks.size()});
   chunk_offset_ += chunk_length_;
   chunk_length_ = 0;
   fingerprint_ = 0;
-  state_->excerpt.clear();
+  state_->spill.clear();
   state_->histogram.fill(0);
-  XXH3_64bits_reset(&state_->hash);
 }
 
 std::vector<Chunk> chunk_buffer(const void* data, std::size_t size, ChunkerSizes sizes) {
   std::vector<Chunk> chunks;
-  Chunker chunker([&](const Chunk& c, const Chunker::ChunkBytes&) { chunks.push_back(c); }, sizes, 0);
+  Chunker chunker([&](const Chunk& c, const Chunker::ChunkBytes&) { chunks.push_back(c); }, sizes);
   chunker.update(data, size);
   chunker.finish();
   return chunks;

@@ -7,7 +7,7 @@
 // Gear rolling hash with normalised chunking (the FastCDC idea): a boundary is declared where the
 // top bits of the rolling fingerprint are zero, with a stricter mask before the target size and a
 // looser one after it, which narrows the size distribution around the target. Sizes: min 2 KiB,
-// target 8 KiB, max 64 KiB. Each chunk is digested with XXH3-64 as it streams.
+// target 8 KiB, max 64 KiB. Each chunk is digested with XXH3-64.
 //
 // Streaming: feed the file in buffers of any size; chunks are reported as they complete. Not
 // thread-safe; one per analysis.
@@ -34,18 +34,24 @@ struct ChunkerSizes {
   std::uint32_t max = 64 * 1024;
 };
 
+// Chunks are also cut into fixed blocks from their start, each with a 32-bit digest: comparing a
+// changed chunk's blocks with its old counterpart's narrows "this 8 KiB chunk changed" to "from
+// this 256-byte block on".
+inline constexpr std::size_t kBlockSize = 256;
+
 class Chunker {
  public:
-  // `on_chunk` is called for each completed chunk with its bytes (valid during the call only;
-  // a chunk's bytes can span input buffers, so they are handed over in pieces: see ChunkBytes).
+  // `on_chunk` is called for each completed chunk with its bytes, all valid during the call only.
   struct ChunkBytes {
-    const unsigned char* first;  // the chunk's first up-to-`excerpt_capacity` bytes, contiguous
-    std::size_t first_size;
-    const std::uint32_t* histogram;  // byte-value counts of the whole chunk (256 entries)
+    const unsigned char* data;  // the whole chunk, contiguous
+    std::size_t size;
+    const std::uint32_t* histogram;  // byte-value counts of the chunk (256 entries)
+    const std::uint32_t* blocks;     // block digests (block_count entries; none unless asked for)
+    std::size_t block_count;
   };
   using OnChunk = std::function<void(const Chunk&, const ChunkBytes&)>;
 
-  explicit Chunker(OnChunk on_chunk, ChunkerSizes sizes = {}, std::size_t excerpt_capacity = 256);
+  explicit Chunker(OnChunk on_chunk, ChunkerSizes sizes = {}, bool block_digests = false);
   ~Chunker();
   Chunker(const Chunker&) = delete;
   Chunker& operator=(const Chunker&) = delete;
@@ -54,8 +60,8 @@ class Chunker {
   void finish();  // emits the last, possibly short, chunk
 
  private:
-  void consume(const unsigned char* p, std::size_t n);
-  void end_chunk();
+  void count(const unsigned char* p, std::size_t n);
+  void end_chunk(const unsigned char* tail, std::size_t tail_size);
 
   OnChunk on_chunk_;
   ChunkerSizes sizes_;
@@ -65,7 +71,8 @@ class Chunker {
   std::uint64_t chunk_offset_ = 0;
   std::uint32_t chunk_length_ = 0;
   struct State;
-  std::unique_ptr<State> state_;  // XXH3 streaming state, excerpt buffer, histogram
+  bool block_digests_;
+  std::unique_ptr<State> state_;  // the chunk's bytes, histograms, block digests
 };
 
 // Splits a whole buffer; convenience for tests and small inputs.

@@ -63,17 +63,23 @@ TEST(Chunker, ZerosAndEmptyInput) {
     EXPECT_EQ(chunks[k].length, 65536u);  // no boundary: max
 }
 
-TEST(Chunker, HandsOverExcerptAndHistogram) {
-  const std::string data = "hello world";
+TEST(Chunker, HandsOverBytesHistogramAndBlocks) {
+  const std::string data = std::string(600, 'a') + "hello world";
+  bool called = false;
   Chunker chunker(
       [&](const Chunk& c, const Chunker::ChunkBytes& bytes) {
+        called = true;
         EXPECT_EQ(c.length, data.size());
-        EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.first), bytes.first_size), "hello");
+        EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data), bytes.size), data);
         EXPECT_EQ(bytes.histogram[static_cast<unsigned char>('o')], 2u);
+        ASSERT_EQ(bytes.block_count, 3u);             // 256 + 256 + 99 bytes
+        EXPECT_EQ(bytes.blocks[0], bytes.blocks[1]);  // same bytes, same digest
+        EXPECT_NE(bytes.blocks[1], bytes.blocks[2]);
       },
-      ChunkerSizes{}, 5);
+      ChunkerSizes{}, /*block_digests=*/true);
   chunker.update(data.data(), data.size());
   chunker.finish();
+  EXPECT_TRUE(called);
 }
 
 TEST(RangeDiff, OverwriteInTheMiddleIsOneSmallRange) {

@@ -1,6 +1,7 @@
 #include "analysis/content_pass.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "platform/crypto.hpp"
 #include "platform/fs.hpp"
@@ -49,20 +50,50 @@ ContentPass read_content(const std::string& path, const ContentPassOptions& opti
   if (keep) out.content.emplace().reserve(static_cast<std::size_t>(out.meta->size));
 
   // Chunks are classified as they complete: one the previous manifest lacks is changed content,
-  // whose bytes feed the change entropy and (the first one) the excerpt.
+  // whose bytes feed the change entropy and (the first one) the excerpt. An unchanged chunk also
+  // tells where we are in the old content, so the first changed chunk can be set against its old
+  // counterpart (the chunk after the last one that matched) block by block.
+  std::unordered_map<std::uint64_t, std::size_t> old_index;
+  std::vector<std::size_t> old_block_start;  // per old chunk, index of its first block digest
+  if (options.old_manifest != nullptr) {
+    const auto& old = *options.old_manifest;
+    for (std::size_t i = 0; i < old.size(); ++i) old_index.emplace(old[i].digest, i);
+    std::size_t blocks = 0;
+    for (const auto& c : old) {
+      old_block_start.push_back(blocks);
+      blocks += (c.length + kBlockSize - 1) / kBlockSize;
+    }
+    old_block_start.push_back(blocks);
+    if (options.old_blocks == nullptr || options.old_blocks->size() != blocks) old_block_start.clear();
+  }
+  std::ptrdiff_t last_matched_old = -1;
   Chunker chunker(
       [&](const Chunk& chunk, const Chunker::ChunkBytes& bytes) {
         out.manifest.push_back(chunk);
+        out.blocks.insert(out.blocks.end(), bytes.blocks, bytes.blocks + bytes.block_count);
         for (int b = 0; b < 256; ++b) out.whole[b] += bytes.histogram[b];
-        if (options.known_chunks == nullptr || options.known_chunks->count(chunk.digest)) return;
+        if (options.old_manifest == nullptr) return;
+        if (auto match = old_index.find(chunk.digest); match != old_index.end()) {
+          last_matched_old = static_cast<std::ptrdiff_t>(match->second);
+          return;
+        }
         out.any_changed_chunk = true;
         for (int b = 0; b < 256; ++b) out.changed[b] += bytes.histogram[b];
-        if (options.excerpt_bytes > 0 && out.excerpt.empty()) {
-          out.excerpt.assign(reinterpret_cast<const char*>(bytes.first), bytes.first_size);
-          out.excerpt_offset = chunk.offset;
+        if (options.excerpt_bytes == 0 || !out.excerpt.empty()) return;
+        std::size_t start = 0;  // first byte of the chunk that differs from its old counterpart
+        const auto counterpart = static_cast<std::size_t>(last_matched_old + 1);
+        if (!old_block_start.empty() && counterpart + 1 < old_block_start.size() && bytes.block_count > 0) {
+          const std::uint32_t* old_blocks = options.old_blocks->data() + old_block_start[counterpart];
+          const std::size_t old_count = old_block_start[counterpart + 1] - old_block_start[counterpart];
+          std::size_t k = 0;
+          while (k < bytes.block_count && k < old_count && bytes.blocks[k] == old_blocks[k]) ++k;
+          start = std::min(k * kBlockSize, bytes.size);
         }
+        const std::size_t len = std::min(options.excerpt_bytes, bytes.size - start);
+        out.excerpt.assign(reinterpret_cast<const char*>(bytes.data) + start, len);
+        out.excerpt_offset = chunk.offset + start;
       },
-      ChunkerSizes{}, options.excerpt_bytes);
+      ChunkerSizes{}, options.block_digests);
 
   std::uint64_t total = 0;
   for (;;) {

@@ -20,8 +20,10 @@ namespace fimon {
 struct ContentPassOptions {
   std::vector<HashAlgo> hashes;
   std::uint64_t max_file_size = 1ULL << 30;
-  const std::unordered_set<std::uint64_t>* known_chunks = nullptr;  // the previous manifest's digests
-  std::size_t excerpt_bytes = 0;                                    // 0: capture no excerpt
+  const std::vector<Chunk>* old_manifest = nullptr;        // the previous content's chunks, if known
+  const std::vector<std::uint32_t>* old_blocks = nullptr;  // and their block digests (may be empty)
+  bool block_digests = false;                              // compute block digests for this content
+  std::size_t excerpt_bytes = 0;                           // 0: capture no excerpt
   std::uint64_t keep_content_up_to = 0;  // keep the bytes when the file is at most this large (0: never)
 };
 
@@ -31,6 +33,7 @@ struct ContentPass {
   std::optional<FileMeta> meta;  // of the open file (the bytes hashed are exactly this file's)
   std::vector<FileHash> hashes;
   std::vector<Chunk> manifest;
+  std::vector<std::uint32_t> blocks;  // when asked for: per chunk, its blocks' digests
   ByteHistogram whole{};
   ByteHistogram changed{};
   bool any_changed_chunk = false;
@@ -42,6 +45,10 @@ struct ContentPass {
 
 // Why a file could not be read, as fim.hash_skipped says it: vanished | permission_denied | ...
 const char* skip_reason(const Error& error);
+
+// Files up to this size keep block digests in the baseline (4 bytes per 256, ~1.6%), so excerpts
+// of their next change start at the changed block; larger files' excerpts start at the chunk.
+inline constexpr std::uint64_t kBlockDigestMaxFileSize = 16ULL << 20;
 
 // `buffer` is the caller's reusable read buffer.
 ContentPass read_content(const std::string& path, const ContentPassOptions& options,

@@ -86,7 +86,9 @@ const std::vector<FieldSpec>& ecs_fields() {
       {"fim.change.bytes_added", "long", "bytes of the new content not in the old"},
       {"fim.change.bytes_removed", "long", "bytes of the old content not in the new"},
       {"fim.change.entropy", "float", "entropy of the changed bytes (a jump towards 8 suggests encryption)"},
-      {"fim.change.excerpt.offset", "long", "file offset of the excerpt"},
+      {"fim.change.excerpt.offset", "long",
+       "file offset of the excerpt: the 256-byte block holding the first change (files up to 16 MiB), else "
+       "its chunk"},
       {"fim.change.excerpt.base64", "keyword", "the first changed bytes (excerpt-bytes), base64"},
       {"fim.change.excerpt.text", "text", "the same bytes, printable: other bytes shown as '.'"},
       {"fim.change.content_capture_excluded", "boolean",

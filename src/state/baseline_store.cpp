@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS files(
   type INTEGER NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL, ctime INTEGER NOT NULL,
   inode INTEGER NOT NULL, device INTEGER NOT NULL, mode INTEGER NOT NULL, uid INTEGER NOT NULL,
   gid INTEGER NOT NULL, hashes TEXT NOT NULL, entropy REAL, manifest BLOB NOT NULL,
-  generation INTEGER NOT NULL
+  generation INTEGER NOT NULL, blocks BLOB NOT NULL
 ) WITHOUT ROWID;
 )sql";
 
@@ -91,11 +91,12 @@ Baseline read_row(Statement& st, int first) {
     b.entropy = sqlite3_column_double(st.get(), first + 10);
   b.manifest = BaselineStore::unpack_manifest(st.column_blob(first + 11));
   b.generation = static_cast<std::uint64_t>(st.column_int(first + 12));
+  b.blocks = BaselineStore::unpack_blocks(st.column_blob(first + 13));
   return b;
 }
 
 constexpr const char* kColumns =
-    "type, size, mtime, ctime, inode, device, mode, uid, gid, hashes, entropy, manifest, generation";
+    "type, size, mtime, ctime, inode, device, mode, uid, gid, hashes, entropy, manifest, generation, blocks";
 
 // The byte string just above every path below `dir/`: '/' + 1 == '0'.
 std::string upper_bound_of_children(const std::string& dir) {
@@ -199,7 +200,7 @@ Result<std::optional<Baseline>> BaselineStore::get(const std::string& path) {
 Status BaselineStore::put(const std::string& path, const Baseline& b) {
   std::lock_guard<std::mutex> lock(mutex_);
   Statement st(db_, (std::string("INSERT OR REPLACE INTO files(path, ") + kColumns +
-                     ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                     ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
                         .c_str());
   if (!st.ok()) return sqlite_error(db_, "put");
   st.bind_blob(1, path);
@@ -216,6 +217,7 @@ Status BaselineStore::put(const std::string& path, const Baseline& b) {
   if (b.entropy) sqlite3_bind_double(st.get(), 12, *b.entropy);
   st.bind_blob(13, pack_manifest(b.manifest));
   st.bind_int(14, static_cast<std::int64_t>(b.generation));
+  st.bind_blob(15, pack_blocks(b.blocks));
   if (sqlite3_step(st.get()) != SQLITE_DONE) return sqlite_error(db_, "put");
   return {};
 }
@@ -321,6 +323,27 @@ std::vector<Chunk> BaselineStore::unpack_manifest(const std::string& packed) {
       c.digest |= static_cast<std::uint64_t>(static_cast<unsigned char>(packed[i + 4 + k])) << (8 * k);
     offset += c.length;
     out.push_back(c);
+  }
+  return out;
+}
+
+std::string BaselineStore::pack_blocks(const std::vector<std::uint32_t>& blocks) {
+  std::string out;
+  out.reserve(blocks.size() * 4);
+  for (std::uint32_t b : blocks) {
+    for (int k = 0; k < 4; ++k) out += static_cast<char>((b >> (8 * k)) & 0xFF);
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> BaselineStore::unpack_blocks(const std::string& packed) {
+  std::vector<std::uint32_t> out;
+  out.reserve(packed.size() / 4);
+  for (std::size_t i = 0; i + 4 <= packed.size(); i += 4) {
+    std::uint32_t b = 0;
+    for (int k = 0; k < 4; ++k)
+      b |= static_cast<std::uint32_t>(static_cast<unsigned char>(packed[i + k])) << (8 * k);
+    out.push_back(b);
   }
   return out;
 }

@@ -38,13 +38,14 @@ struct Baseline {
   std::uint32_t gid = 0;
   std::vector<FileHash> hashes;
   std::optional<double> entropy;
-  std::vector<Chunk> manifest;   // empty when the file was not read (too large, unreadable, not regular)
-  std::uint64_t generation = 0;  // incremented at every reported change
+  std::vector<Chunk> manifest;        // empty when the file was not read (too large, unreadable, not regular)
+  std::vector<std::uint32_t> blocks;  // block digests per chunk (small files only, see content_pass.hpp)
+  std::uint64_t generation = 0;       // incremented at every reported change
 };
 
 class BaselineStore {
  public:
-  static inline constexpr int kSchemaVersion = 1;
+  static inline constexpr int kSchemaVersion = 2;
 
   // Opens (or creates) `<dir>/baseline.db`.
   static Result<std::unique_ptr<BaselineStore>> open(const std::string& dir);
@@ -67,6 +68,8 @@ class BaselineStore {
   // Manifests are stored packed: per chunk a little-endian u32 length and u64 digest (offsets follow).
   static std::string pack_manifest(const std::vector<Chunk>& manifest);
   static std::vector<Chunk> unpack_manifest(const std::string& packed);
+  static std::string pack_blocks(const std::vector<std::uint32_t>& blocks);
+  static std::vector<std::uint32_t> unpack_blocks(const std::string& packed);
 
  private:
   explicit BaselineStore(sqlite3* db) : db_(db) {}
