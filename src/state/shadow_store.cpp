@@ -98,7 +98,13 @@ void ShadowStore::rename(const std::string& from, const std::string& to) {
   std::error_code ec;
   const fs::path target = file_for(to);
   fs::create_directories(target.parent_path(), ec);
-  fs::rename(file_for(from), target, ec);  // nothing to move is fine: not every file has a copy
+  const fs::path source = file_for(from);
+  fs::rename(source, target, ec);  // nothing to move is fine: not every file has a copy
+  if (ec) return;
+  if (auto known = write_order_.find(source.string()); known != write_order_.end()) {
+    write_order_[target.string()] = known->second;
+    write_order_.erase(known);
+  }
 }
 
 void ShadowStore::evict_locked() {
