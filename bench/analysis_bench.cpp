@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis/chunker.hpp"
+#include "analysis/entropy.hpp"
 #include "platform/crypto.hpp"
 
 namespace {
@@ -44,10 +45,10 @@ void BM_Sha256ChunksEntropy(benchmark::State& state) {
   for (auto _ : state) {
     auto h = fimon::platform::make_hasher(fimon::HashAlgo::kSha256).value();
     std::vector<fimon::Chunk> manifest;
-    std::array<std::uint64_t, 256> histogram{};
+    fimon::ByteHistogram histogram{};
     fimon::Chunker chunker([&](const fimon::Chunk& c, const fimon::Chunker::ChunkBytes& bytes) {
       manifest.push_back(c);
-      for (int b = 0; b < 256; ++b) histogram[b] += bytes.histogram[b];
+      fimon::count_bytes_sampled(histogram, bytes.data, bytes.size, 4);  // as content_pass does
     });
     for (std::size_t off = 0; off < buf.size(); off += kReadSize) {
       h->update(buf.data() + off, kReadSize);

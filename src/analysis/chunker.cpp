@@ -38,12 +38,37 @@ unsigned log2_of(std::uint32_t v) {
   return bits;
 }
 
+// Rolls the fingerprint over p[take, end) and stops after the first byte where (fp & mask) == 0.
+// Two bytes per step: the fingerprint after two bytes is (fp << 2) + (2·G[a] + G[b]), and the
+// bracket does not depend on fp, so the loop-carried chain is one shift and one add per two bytes.
+// The intermediate fingerprint is still checked, so boundaries are exactly those of one byte a step.
+bool scan(const unsigned char* p, std::size_t& take, std::size_t end, std::uint64_t mask, std::uint64_t& fp) {
+  while (take + 2 <= end) {
+    const std::uint64_t a = kGear[p[take]];
+    const std::uint64_t b = kGear[p[take + 1]];
+    const std::uint64_t after_a = (fp << 1) + a;
+    const std::uint64_t after_b = (fp << 2) + ((a << 1) + b);
+    if ((after_a & mask) == 0) {
+      fp = after_a;
+      take += 1;
+      return true;
+    }
+    fp = after_b;
+    take += 2;
+    if ((after_b & mask) == 0) return true;
+  }
+  if (take < end) {
+    fp = (fp << 1) + kGear[p[take]];
+    take += 1;
+    return (fp & mask) == 0;
+  }
+  return false;
+}
+
 }  // namespace
 
 struct Chunker::State {
   std::vector<unsigned char> spill;  // bytes of the current chunk from earlier inputs
-  std::array<std::uint32_t, 256> histogram{};
-  std::array<std::array<std::uint32_t, 256>, 3> extra_histograms{};  // folded into `histogram` per chunk
   std::vector<std::uint32_t> blocks;
 };
 
@@ -76,17 +101,10 @@ void Chunker::update(const void* data, std::size_t size) {
       const std::size_t strict_end =
           chunk_length_ < sizes_.target ? std::min<std::size_t>(limit, sizes_.target - chunk_length_) : 0;
       std::uint64_t fp = fingerprint_;
-      for (; take < strict_end && !cut; ++take) {
-        fp = (fp << 1) + kGear[p[take]];
-        cut = (fp & mask_strict_) == 0;
-      }
-      for (; take < limit && !cut; ++take) {
-        fp = (fp << 1) + kGear[p[take]];
-        cut = (fp & mask_loose_) == 0;
-      }
+      cut = scan(p, take, strict_end, mask_strict_, fp) || scan(p, take, limit, mask_loose_, fp);
       fingerprint_ = fp;
     }
-    count(p, take);
+    chunk_length_ += static_cast<std::uint32_t>(take);
     p += take;
     size -= take;
     if (cut || chunk_length_ >= sizes_.max) {
@@ -98,30 +116,11 @@ void Chunker::update(const void* data, std::size_t size) {
   state_->spill.insert(state_->spill.end(), chunk_begin, p);
 }
 
-void Chunker::count(const unsigned char* p, std::size_t n) {
-  // Four tables break the store-to-load dependency between equal neighbouring bytes.
-  std::uint32_t* h0 = state_->histogram.data();
-  std::array<std::array<std::uint32_t, 256>, 3>& extra = state_->extra_histograms;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    ++h0[p[i]];
-    ++extra[0][p[i + 1]];
-    ++extra[1][p[i + 2]];
-    ++extra[2][p[i + 3]];
-  }
-  for (; i < n; ++i) ++h0[p[i]];
-  chunk_length_ += static_cast<std::uint32_t>(n);
-}
-
 void Chunker::finish() {
   if (chunk_length_ > 0) end_chunk(nullptr, 0);
 }
 
 void Chunker::end_chunk(const unsigned char* tail, std::size_t tail_size) {
-  for (auto& extra : state_->extra_histograms) {
-    for (int b = 0; b < 256; ++b) state_->histogram[b] += extra[b];
-    extra.fill(0);
-  }
   // Usually the whole chunk lies in the current input and is used in place; otherwise its earlier
   // part was spilled and the rest joins it.
   const unsigned char* bytes = tail;
@@ -139,13 +138,11 @@ void Chunker::end_chunk(const unsigned char* tail, std::size_t tail_size) {
     }
   }
   const Chunk chunk{chunk_offset_, chunk_length_, XXH3_64bits(bytes, size)};
-  on_chunk_(chunk,
-            ChunkBytes{bytes, size, state_->histogram.data(), state_->blocks.data(), state_->blocks.size()});
+  on_chunk_(chunk, ChunkBytes{bytes, size, state_->blocks.data(), state_->blocks.size()});
   chunk_offset_ += chunk_length_;
   chunk_length_ = 0;
   fingerprint_ = 0;
   state_->spill.clear();
-  state_->histogram.fill(0);
 }
 
 std::vector<Chunk> chunk_buffer(const void* data, std::size_t size, ChunkerSizes sizes) {

@@ -45,8 +45,7 @@ class Chunker {
   struct ChunkBytes {
     const unsigned char* data;  // the whole chunk, contiguous
     std::size_t size;
-    const std::uint32_t* histogram;  // byte-value counts of the chunk (256 entries)
-    const std::uint32_t* blocks;     // block digests (block_count entries; none unless asked for)
+    const std::uint32_t* blocks;  // block digests (block_count entries; none unless asked for)
     std::size_t block_count;
   };
   using OnChunk = std::function<void(const Chunk&, const ChunkBytes&)>;
@@ -60,7 +59,6 @@ class Chunker {
   void finish();  // emits the last, possibly short, chunk
 
  private:
-  void count(const unsigned char* p, std::size_t n);
   void end_chunk(const unsigned char* tail, std::size_t tail_size);
 
   OnChunk on_chunk_;
@@ -72,7 +70,7 @@ class Chunker {
   std::uint32_t chunk_length_ = 0;
   struct State;
   bool block_digests_;
-  std::unique_ptr<State> state_;  // the chunk's bytes, histograms, block digests
+  std::unique_ptr<State> state_;  // spilled bytes, block digests
 };
 
 // Splits a whole buffer; convenience for tests and small inputs.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "analysis/entropy.hpp"
@@ -63,7 +64,7 @@ TEST(Chunker, ZerosAndEmptyInput) {
     EXPECT_EQ(chunks[k].length, 65536u);  // no boundary: max
 }
 
-TEST(Chunker, HandsOverBytesHistogramAndBlocks) {
+TEST(Chunker, HandsOverBytesAndBlocks) {
   const std::string data = std::string(600, 'a') + "hello world";
   bool called = false;
   Chunker chunker(
@@ -71,7 +72,6 @@ TEST(Chunker, HandsOverBytesHistogramAndBlocks) {
         called = true;
         EXPECT_EQ(c.length, data.size());
         EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data), bytes.size), data);
-        EXPECT_EQ(bytes.histogram[static_cast<unsigned char>('o')], 2u);
         ASSERT_EQ(bytes.block_count, 3u);             // 256 + 256 + 99 bytes
         EXPECT_EQ(bytes.blocks[0], bytes.blocks[1]);  // same bytes, same digest
         EXPECT_NE(bytes.blocks[1], bytes.blocks[2]);
@@ -131,6 +131,19 @@ TEST(RangeDiff, RangesAreCapped) {
   EXPECT_EQ(diff.ranges.size(), 64u);
   EXPECT_TRUE(diff.ranges_truncated);
   EXPECT_EQ(diff.bytes_added, 100u * 4096u);
+}
+
+TEST(Entropy, CountingAndSampling) {
+  const std::string text = "abcabcabcabc";
+  ByteHistogram all{};
+  count_bytes(all, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  EXPECT_EQ(all['a'], 4u);
+  EXPECT_NEAR(shannon_entropy(all), std::log2(3.0), 1e-9);
+  const std::string data = random_bytes(1 << 20, 9);
+  ByteHistogram full{}, sampled{};
+  count_bytes(full, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  count_bytes_sampled(sampled, reinterpret_cast<const unsigned char*>(data.data()), data.size(), 4);
+  EXPECT_NEAR(shannon_entropy(sampled), shannon_entropy(full), 0.01);
 }
 
 TEST(Entropy, Extremes) {

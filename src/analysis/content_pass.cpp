@@ -8,6 +8,9 @@
 #include "platform/mime.hpp"
 
 namespace fimon {
+namespace {
+constexpr std::size_t kEntropySampleStride = 4;
+}  // namespace
 
 const char* skip_reason(const Error& e) {
   switch (e.kind()) {
@@ -71,14 +74,14 @@ ContentPass read_content(const std::string& path, const ContentPassOptions& opti
       [&](const Chunk& chunk, const Chunker::ChunkBytes& bytes) {
         out.manifest.push_back(chunk);
         out.blocks.insert(out.blocks.end(), bytes.blocks, bytes.blocks + bytes.block_count);
-        for (int b = 0; b < 256; ++b) out.whole[b] += bytes.histogram[b];
+        count_bytes_sampled(out.whole, bytes.data, bytes.size, kEntropySampleStride);
         if (options.old_manifest == nullptr) return;
         if (auto match = old_index.find(chunk.digest); match != old_index.end()) {
           last_matched_old = static_cast<std::ptrdiff_t>(match->second);
           return;
         }
         out.any_changed_chunk = true;
-        for (int b = 0; b < 256; ++b) out.changed[b] += bytes.histogram[b];
+        count_bytes(out.changed, bytes.data, bytes.size);
         if (options.excerpt_bytes == 0 || !out.excerpt.empty()) return;
         std::size_t start = 0;  // first byte of the chunk that differs from its old counterpart
         const auto counterpart = static_cast<std::size_t>(last_matched_old + 1);

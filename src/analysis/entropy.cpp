@@ -17,4 +17,25 @@ double shannon_entropy(const ByteHistogram& histogram) {
   return bits;
 }
 
+void count_bytes(ByteHistogram& histogram, const unsigned char* data, std::size_t size) {
+  // Four tables break the store-to-load dependency between equal neighbouring bytes.
+  std::array<std::array<std::uint32_t, 256>, 4> tables{};
+  std::size_t i = 0;
+  for (; i + 4 <= size; i += 4) {
+    ++tables[0][data[i]];
+    ++tables[1][data[i + 1]];
+    ++tables[2][data[i + 2]];
+    ++tables[3][data[i + 3]];
+  }
+  for (; i < size; ++i) ++tables[0][data[i]];
+  for (const auto& t : tables) {
+    for (int b = 0; b < 256; ++b) histogram[b] += t[b];
+  }
+}
+
+void count_bytes_sampled(ByteHistogram& histogram, const unsigned char* data, std::size_t size,
+                         std::size_t stride) {
+  for (std::size_t i = 0; i < size; i += stride) ++histogram[data[i]];
+}
+
 }  // namespace fimon
