@@ -1,8 +1,11 @@
 #include "analysis/content_pass.hpp"
 
 #include <algorithm>
+#include <thread>
 #include <unordered_map>
+#include <utility>
 
+#include "core/bounded_queue.hpp"
 #include "platform/crypto.hpp"
 #include "platform/fs.hpp"
 #include "platform/mime.hpp"
@@ -10,6 +13,60 @@
 namespace fimon {
 namespace {
 constexpr std::size_t kEntropySampleStride = 4;
+constexpr std::uint64_t kParallelChunkingMinSize = 4ULL << 20;
+constexpr std::size_t kParallelBuffers = 8;
+
+// Hands read buffers to the chunker: in the calling thread (one buffer, the caller's), or to a
+// second thread through a small ring of buffers. Chunk callbacks then run on that thread; the
+// caller must not touch what they write until finish() returns.
+class ChunkFeed {
+ public:
+  ChunkFeed(Chunker& chunker, std::vector<unsigned char>* inline_buffer)
+      : chunker_(chunker), inline_(inline_buffer), free_(kParallelBuffers), full_(kParallelBuffers) {
+    if (inline_ != nullptr) return;
+    const std::size_t size = std::size_t{256} << 10;
+    for (std::size_t k = 0; k < kParallelBuffers; ++k) free_.push(std::vector<unsigned char>(size));
+    thread_ = std::thread([this] {
+      while (auto filled = full_.pop()) {
+        chunker_.update(filled->first.data(), filled->second);
+        free_.push(std::move(filled->first));
+      }
+    });
+  }
+  ~ChunkFeed() { stop(); }
+  ChunkFeed(const ChunkFeed&) = delete;
+  ChunkFeed& operator=(const ChunkFeed&) = delete;
+
+  std::vector<unsigned char>& next_buffer() {
+    if (inline_ != nullptr) return *inline_;
+    current_ = *free_.pop();  // never empty: buffers come back as soon as they are chunked
+    return current_;
+  }
+  void submit(std::size_t n) {
+    if (inline_ != nullptr) {
+      chunker_.update(inline_->data(), n);
+      return;
+    }
+    full_.push({std::move(current_), n});
+  }
+  void finish() {
+    stop();
+    chunker_.finish();
+  }
+
+ private:
+  void stop() {
+    full_.close();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Chunker& chunker_;
+  std::vector<unsigned char>* inline_;
+  BoundedQueue<std::vector<unsigned char>> free_;
+  BoundedQueue<std::pair<std::vector<unsigned char>, std::size_t>> full_;
+  std::vector<unsigned char> current_;
+  std::thread thread_;
+};
 }  // namespace
 
 const char* skip_reason(const Error& e) {
@@ -98,9 +155,14 @@ ContentPass read_content(const std::string& path, const ContentPassOptions& opti
       },
       ChunkerSizes{}, options.block_digests);
 
+  // Large files: the chunker runs on a second thread over the same buffers while this one reads
+  // and hashes, so with a free core the pass costs about what hashing alone does.
+  const bool parallel = out.meta && out.meta->size >= kParallelChunkingMinSize;
+  ChunkFeed feed(chunker, parallel ? nullptr : &buffer);
   std::uint64_t total = 0;
   for (;;) {
-    auto n = file->read(buffer.data(), buffer.size());
+    std::vector<unsigned char>& in = feed.next_buffer();
+    auto n = file->read(in.data(), in.size());
     if (!n) {
       out.skipped = skip_reason(n.error());
       return out;
@@ -112,17 +174,17 @@ ContentPass read_content(const std::string& path, const ContentPassOptions& opti
       return out;
     }
     if (total == *n)
-      out.mime_type = platform::sniff_mime_type(buffer.data(), std::min(*n, platform::kMimeSniffBytes));
-    for (auto& h : hashers) h->update(buffer.data(), *n);
-    chunker.update(buffer.data(), *n);
+      out.mime_type = platform::sniff_mime_type(in.data(), std::min(*n, platform::kMimeSniffBytes));
+    for (auto& h : hashers) h->update(in.data(), *n);
     if (out.content) {
       if (total <= options.keep_content_up_to)
-        out.content->append(reinterpret_cast<const char*>(buffer.data()), *n);
+        out.content->append(reinterpret_cast<const char*>(in.data()), *n);
       else
         out.content.reset();  // grew past the limit while we read it
     }
+    feed.submit(*n);  // the buffer now belongs to the chunker until it comes back
   }
-  chunker.finish();
+  feed.finish();
   for (std::size_t k = 0; k < hashers.size(); ++k) {
     out.hashes.push_back(FileHash{options.hashes[k], hashers[k]->finish_hex()});
   }
