@@ -233,7 +233,9 @@ void Analyzer::describe_change(const std::string& path, const Baseline& before, 
 
 void Analyzer::remember(const std::string& path, const FileEvent& event, const Baseline* before,
                         ContentPass& pass) {
-  if (shadows_ != nullptr && diff_wanted(path)) {
+  // The shadow copy is rewritten only when the content moved on (or there was no baseline yet).
+  const bool content_changed = before == nullptr || !same_content(event.hashes, before->hashes);
+  if (shadows_ != nullptr && diff_wanted(path) && content_changed) {
     if (pass.content && looks_like_text(*pass.content)) {
       log_store_error(shadows_->put(path, *pass.content));
     } else if (pass.complete) {

@@ -81,13 +81,17 @@ void Reconciler::reconcile(WallTimeNs since) {
         if (meta.ctime < since) return !stopping_;
         const bool born = meta.btime && *meta.btime >= since;
         RawChange change;
-        change.kind = born ? ChangeKind::kCreated : ChangeKind::kModified;
+        // Entries that existed before the gap changed content (files) or attributes (the rest).
+        if (born)
+          change.kind = ChangeKind::kCreated;
+        else if (meta.type == FileType::kFile)
+          change.kind = ChangeKind::kModified;
+        else
+          change.kind = ChangeKind::kAttributes;
         change.path = path;
         change.is_dir = meta.type == FileType::kDir;
         change.time = meta.ctime;
         change.source = "scan";
-        if (meta.type == FileType::kFile && !born) change.kind = ChangeKind::kModified;
-        if (meta.type != FileType::kFile && !born) change.kind = ChangeKind::kAttributes;
         RawChange closed{
             ChangeKind::kClosedWrite, path, "", change.is_dir, 0, change.time, std::nullopt, "scan"};
         const bool held =
