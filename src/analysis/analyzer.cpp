@@ -1,7 +1,6 @@
 #include "analysis/analyzer.hpp"
 
 #include <atomic>
-#include <unordered_set>
 
 #include "analysis/content_pass.hpp"
 #include "analysis/range_diff.hpp"

@@ -3,21 +3,18 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <vector>
 
+#include "core/text.hpp"
 #include "platform/host.hpp"
 
 namespace fimon {
 
 std::string random_hex_id(std::size_t bytes) {
   std::random_device rd;
-  std::string out;
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t k = 0; k < bytes; ++k) {
-    const unsigned v = rd() & 0xFF;
-    out += kHex[v >> 4];
-    out += kHex[v & 0xF];
-  }
-  return out;
+  std::vector<unsigned char> random(bytes);
+  for (auto& b : random) b = static_cast<unsigned char>(rd() & 0xFF);
+  return hex_encode(random.data(), random.size());
 }
 
 namespace {
