@@ -4,11 +4,13 @@
 // (issue 3) is a ratio of at most 1.2.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/chunker.hpp"
@@ -114,7 +116,13 @@ BENCHMARK(BM_FileReadPass)->Unit(benchmark::kMillisecond);
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& r : runs) seconds_[r.benchmark_name()] = r.GetAdjustedRealTime();
+    // The fastest repetition: on a VM with CPU steal, the slow ones measure the neighbours.
+    for (const auto& r : runs) {
+      if (r.run_type != Run::RT_Iteration) continue;
+      const double t = r.GetAdjustedRealTime();
+      auto [it, fresh] = seconds_.emplace(r.run_name.function_name, t);
+      if (!fresh) it->second = std::min(it->second, t);
+    }
     ConsoleReporter::ReportRuns(runs);
   }
   void Finalize() override {
@@ -141,7 +149,15 @@ class RatioReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
+  // Five repetitions unless told otherwise; the ratios use the fastest of each.
+  std::vector<char*> args(argv, argv + argc);
+  std::string repetitions = "--benchmark_repetitions=5";
+  const bool told = std::any_of(args.begin(), args.end(), [](const char* a) {
+    return std::string_view(a).starts_with("--benchmark_repetitions");
+  });
+  if (!told) args.push_back(repetitions.data());
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
   bench_file();  // written once, before anything is timed
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

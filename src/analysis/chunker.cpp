@@ -39,30 +39,44 @@ unsigned log2_of(std::uint32_t v) {
 }
 
 // Rolls the fingerprint over p[take, end) and stops after the first byte where (fp & mask) == 0.
-// Two bytes per step: the fingerprint after two bytes is (fp << 2) + (2·G[a] + G[b]), and the
-// bracket does not depend on fp, so the loop-carried chain is one shift and one add per two bytes.
-// The intermediate fingerprint is still checked, so boundaries are exactly those of one byte a step.
-bool scan(const unsigned char* p, std::size_t& take, std::size_t end, std::uint64_t mask, std::uint64_t& fp) {
-  while (take + 2 <= end) {
+// Four bytes per step: the fingerprint after k bytes is (fp << k) plus a sum of shifted gear values
+// that does not depend on fp, so the loop-carried chain is one shift and one add per four bytes, and
+// one branch tests all four intermediate fingerprints. Boundaries are exactly those of one byte a step.
+// Works on local copies: `take` and `fp` are references, and since unsigned char may alias them the
+// compiler would otherwise keep them in memory, putting a store and a load on the loop-carried chain.
+bool scan_local(const unsigned char* p, std::size_t& take_out, std::size_t end, std::uint64_t mask,
+                std::uint64_t& fp_out) {
+  std::size_t take = take_out;
+  std::uint64_t fp = fp_out;
+  bool cut = false;
+  while (take + 4 <= end) {
     const std::uint64_t a = kGear[p[take]];
     const std::uint64_t b = kGear[p[take + 1]];
-    const std::uint64_t after_a = (fp << 1) + a;
-    const std::uint64_t after_b = (fp << 2) + ((a << 1) + b);
-    if ((after_a & mask) == 0) {
-      fp = after_a;
-      take += 1;
-      return true;
-    }
-    fp = after_b;
-    take += 2;
-    if ((after_b & mask) == 0) return true;
+    const std::uint64_t c = kGear[p[take + 2]];
+    const std::uint64_t d = kGear[p[take + 3]];
+    const std::uint64_t ab = (a << 1) + b;
+    const std::uint64_t abc = (ab << 1) + c;
+    const std::uint64_t abcd = (abc << 1) + d;
+    const std::uint64_t f1 = (fp << 1) + a;
+    const std::uint64_t f2 = (fp << 2) + ab;
+    const std::uint64_t f3 = (fp << 3) + abc;
+    const std::uint64_t f4 = (fp << 4) + abcd;
+    const bool any_cut = ((f1 & mask) == 0) | ((f2 & mask) == 0) | ((f3 & mask) == 0) | ((f4 & mask) == 0);
+    if (any_cut) break;  // the byte-at-a-time tail below finds which one
+    fp = f4;
+    take += 4;
   }
-  if (take < end) {
+  while (take < end) {
     fp = (fp << 1) + kGear[p[take]];
     take += 1;
-    return (fp & mask) == 0;
+    if ((fp & mask) == 0) {
+      cut = true;
+      break;
+    }
   }
-  return false;
+  take_out = take;
+  fp_out = fp;
+  return cut;
 }
 
 }  // namespace
@@ -101,7 +115,7 @@ void Chunker::update(const void* data, std::size_t size) {
       const std::size_t strict_end =
           chunk_length_ < sizes_.target ? std::min<std::size_t>(limit, sizes_.target - chunk_length_) : 0;
       std::uint64_t fp = fingerprint_;
-      cut = scan(p, take, strict_end, mask_strict_, fp) || scan(p, take, limit, mask_loose_, fp);
+      cut = scan_local(p, take, strict_end, mask_strict_, fp) || scan_local(p, take, limit, mask_loose_, fp);
       fingerprint_ = fp;
     }
     chunk_length_ += static_cast<std::uint32_t>(take);

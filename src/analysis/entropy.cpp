@@ -35,7 +35,10 @@ void count_bytes(ByteHistogram& histogram, const unsigned char* data, std::size_
 
 void count_bytes_sampled(ByteHistogram& histogram, const unsigned char* data, std::size_t size,
                          std::size_t stride) {
-  for (std::size_t i = 0; i < size; i += stride) ++histogram[data[i]];
+  // Local counters: the caller's histogram may alias nothing, but the compiler cannot know that.
+  std::array<std::uint32_t, 256> counts{};
+  for (std::size_t i = 0; i < size; i += stride) ++counts[data[i]];
+  for (int b = 0; b < 256; ++b) histogram[b] += counts[b];
 }
 
 }  // namespace fimon
