@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "core/path_filter.hpp"
 #include "platform/fs.hpp"
+#include "platform/mime.hpp"
 #include "state/baseline_store.hpp"
 #include "state/shadow_store.hpp"
 
@@ -169,7 +170,6 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     event.hash_skipped = pass.skipped;
     event.hashes = pass.hashes;
     if (pass.complete) event.entropy = shannon_entropy(pass.whole);
-    event.mime_type = pass.mime_type;
   } else if (event.meta->type == FileType::kSymlink) {
     event.hash_skipped = "symlink";  // never followed
   } else if (event.meta->type != FileType::kDir) {
@@ -203,6 +203,9 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     describe_change(item.path, *before, pass, event);
   remember(item.path, event, before ? &*before : nullptr, pass);
   if (item.record_only && event.action == Action::kCreated) return std::nullopt;
+  // Sniffed last: libmagic costs more than hashing a small file, and most reads (baseline
+  // building, unchanged rewrites) report nothing.
+  if (!pass.head.empty()) event.mime_type = platform::sniff_mime_type(pass.head.data(), pass.head.size());
   return event;
 }
 

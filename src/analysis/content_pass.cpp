@@ -8,7 +8,7 @@
 #include "core/bounded_queue.hpp"
 #include "platform/crypto.hpp"
 #include "platform/fs.hpp"
-#include "platform/mime.hpp"
+#include "platform/mime.hpp"  // kMimeSniffBytes
 
 namespace fimon {
 namespace {
@@ -178,7 +178,7 @@ ContentPass read_content(const std::string& path, const ContentPassOptions& opti
       return out;
     }
     if (total == *n)
-      out.mime_type = platform::sniff_mime_type(in.data(), std::min(*n, platform::kMimeSniffBytes));
+      out.head.assign(reinterpret_cast<const char*>(in.data()), std::min(*n, platform::kMimeSniffBytes));
     for (auto& h : hashers) h->update(in.data(), *n);
     if (out.content) {
       if (total <= options.keep_content_up_to)

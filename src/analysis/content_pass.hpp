@@ -40,7 +40,7 @@ struct ContentPass {
   std::string excerpt;
   std::uint64_t excerpt_offset = 0;
   std::optional<std::string> content;
-  std::string mime_type;  // from the first bytes already read
+  std::string head;  // the first bytes read, for the MIME type (sniffed only if an event is reported)
 };
 
 // Why a file could not be read, as fim.hash_skipped says it: vanished | permission_denied | ...

@@ -86,6 +86,9 @@ void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
     } else {
       ++stats_.unchanged;
     }
+    if (store_ != nullptr && queue.size() == 0) {
+      if (auto s = store_->flush(); !s) log::error(s.error().message());
+    }
   }
 }
 

@@ -24,11 +24,21 @@ CREATE TABLE IF NOT EXISTS files(
 ) WITHOUT ROWID;
 )sql";
 
-// RAII prepared statement.
+// RAII prepared statement: owned (finalised at the end), or borrowed from the store's cache
+// (reset and unbound at the end, ready for the next use).
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  explicit Statement(sqlite3_stmt* cached)
+      : stmt_(cached), rc_(cached ? SQLITE_OK : SQLITE_ERROR), owned_(false) {}
+  ~Statement() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   bool ok() const { return rc_ == SQLITE_OK; }
@@ -48,6 +58,7 @@ class Statement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_ERROR;
+  bool owned_ = true;
 };
 
 Error sqlite_error(sqlite3* db, const std::string& what) {
@@ -183,12 +194,56 @@ Result<std::unique_ptr<BaselineStore>> BaselineStore::open(const std::string& di
 }
 
 BaselineStore::~BaselineStore() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (auto s = commit_locked(); !s) log::error(s.error().message());
+  }
+  for (auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
+}
+
+sqlite3_stmt* BaselineStore::cached(const std::string& sql) {
+  auto [it, fresh] = prepared_.emplace(sql, nullptr);
+  if (fresh && sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr) !=
+                   SQLITE_OK) {
+    prepared_.erase(it);
+    return nullptr;
+  }
+  return it->second;
+}
+
+Status BaselineStore::begin_write() {
+  if (in_transaction_) return {};
+  if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
+  in_transaction_ = true;
+  grouped_writes_ = 0;
+  transaction_started_ = steady_now();
+  return {};
+}
+
+Status BaselineStore::end_write() {
+  constexpr unsigned kMaxGroupedWrites = 1000;
+  constexpr auto kMaxTransactionAge = std::chrono::milliseconds(100);
+  ++grouped_writes_;
+  if (grouped_writes_ >= kMaxGroupedWrites || steady_now() - transaction_started_ >= kMaxTransactionAge)
+    return commit_locked();
+  return {};
+}
+
+Status BaselineStore::commit_locked() {
+  if (!in_transaction_) return {};
+  in_transaction_ = false;
+  return exec("COMMIT");
+}
+
+Status BaselineStore::flush() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return commit_locked();
 }
 
 Result<std::optional<Baseline>> BaselineStore::get(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement st(db_, (std::string("SELECT ") + kColumns + " FROM files WHERE path=?").c_str());
+  Statement st(cached(std::string("SELECT ") + kColumns + " FROM files WHERE path=?"));
   if (!st.ok()) return sqlite_error(db_, "get");
   st.bind_blob(1, path);
   const int rc = sqlite3_step(st.get());
@@ -199,9 +254,9 @@ Result<std::optional<Baseline>> BaselineStore::get(const std::string& path) {
 
 Status BaselineStore::put(const std::string& path, const Baseline& b) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement st(db_, (std::string("INSERT OR REPLACE INTO files(path, ") + kColumns +
-                     ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-                        .c_str());
+  if (auto s = begin_write(); !s) return s;
+  Statement st(cached(std::string("INSERT OR REPLACE INTO files(path, ") + kColumns +
+                      ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   if (!st.ok()) return sqlite_error(db_, "put");
   st.bind_blob(1, path);
   st.bind_int(2, static_cast<std::int64_t>(b.type));
@@ -219,31 +274,34 @@ Status BaselineStore::put(const std::string& path, const Baseline& b) {
   st.bind_int(14, static_cast<std::int64_t>(b.generation));
   st.bind_blob(15, pack_blocks(b.blocks));
   if (sqlite3_step(st.get()) != SQLITE_DONE) return sqlite_error(db_, "put");
-  return {};
+  return end_write();
 }
 
 Status BaselineStore::remove(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement st(db_, "DELETE FROM files WHERE path=?");
+  if (auto s = begin_write(); !s) return s;
+  Statement st(cached("DELETE FROM files WHERE path=?"));
   st.bind_blob(1, path);
   if (!st.ok() || sqlite3_step(st.get()) != SQLITE_DONE) return sqlite_error(db_, "remove");
-  return {};
+  return end_write();
 }
 
 Status BaselineStore::remove_tree(const std::string& path) {
   if (auto s = remove(path); !s) return s;
   std::lock_guard<std::mutex> lock(mutex_);
+  if (auto s = begin_write(); !s) return s;
   Statement st(db_, "DELETE FROM files WHERE path>=? AND path<?");
   st.bind_blob(1, children_prefix(path));
   st.bind_blob(2, upper_bound_of_children(path));
   if (!st.ok() || sqlite3_step(st.get()) != SQLITE_DONE) return sqlite_error(db_, "remove tree");
-  return {};
+  return end_write();
 }
 
 Status BaselineStore::rename_tree(const std::string& from, const std::string& to) {
   std::lock_guard<std::mutex> lock(mutex_);
-  // One transaction: a crash must not leave half a directory under each name.
-  if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
+  // One savepoint inside the group: a crash must not leave half a directory under each name.
+  if (auto s = begin_write(); !s) return s;
+  if (auto s = exec("SAVEPOINT rename"); !s) return s;
   Statement drop(db_, "DELETE FROM files WHERE path=? OR (path>=? AND path<?)");
   drop.bind_blob(1, to);
   drop.bind_blob(2, children_prefix(to));
@@ -259,10 +317,12 @@ Status BaselineStore::rename_tree(const std::string& from, const std::string& to
   if (!drop.ok() || sqlite3_step(drop.get()) != SQLITE_DONE || !move.ok() ||
       sqlite3_step(move.get()) != SQLITE_DONE) {
     Error e = sqlite_error(db_, "rename");
-    (void)exec("ROLLBACK");
+    (void)exec("ROLLBACK TO rename");
+    (void)exec("RELEASE rename");
     return e;
   }
-  return exec("COMMIT");
+  if (auto s = exec("RELEASE rename"); !s) return s;
+  return end_write();
 }
 
 Status BaselineStore::for_each_under(const std::string& root,

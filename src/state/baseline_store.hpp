@@ -2,9 +2,11 @@
 // (metadata, hashes, entropy, chunk manifest) and a change generation.
 //
 // SQLite in WAL mode in the state directory, one row per file keyed by the path's bytes, so 1M
-// files cost disk, not RAM. Crash-safe: every put/remove is its own transaction (WAL makes them
-// cheap). A store that is corrupt, of another schema version or not fimon's is moved aside (its
-// name gets ".broken-<time>") and rebuilt, with one clear log line: never a crash.
+// files cost disk, not RAM. Crash-safe: writes are grouped into transactions of at most 1,000
+// writes or 100 ms (one transaction each costs ~80 µs, a group ~4 µs a write), committed at those
+// limits, on flush() and on close; a crash loses at most that window, which only makes the next
+// catch-up scan report those files again. A store that is corrupt, of another schema version or not fimon's
+// is moved aside (its name gets ".broken-<time>") and rebuilt, with one clear log line: never a crash.
 //
 // Thread-safe: one connection behind a mutex (analysis workers are few; SQLite is not the
 // bottleneck next to hashing).
@@ -16,13 +18,16 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "analysis/chunker.hpp"
+#include "core/clock.hpp"
 #include "core/event.hpp"
 #include "core/result.hpp"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace fimon {
 
@@ -64,6 +69,8 @@ class BaselineStore {
   Status for_each_under(const std::string& root,
                         const std::function<bool(const std::string&, const Baseline&)>& visit);
   Result<std::uint64_t> count();
+  // Commits the writes grouped so far (callers do this when they fall idle).
+  Status flush();
 
   // Manifests are stored packed: per chunk a little-endian u32 length and u64 digest (offsets follow).
   static std::string pack_manifest(const std::vector<Chunk>& manifest);
@@ -74,9 +81,20 @@ class BaselineStore {
  private:
   explicit BaselineStore(sqlite3* db) : db_(db) {}
   Status exec(const char* sql);
+  // Group commit, called with the mutex held: a write joins the open transaction or starts one,
+  // and the transaction is committed once it is big or old enough.
+  Status begin_write();
+  Status end_write();
+  Status commit_locked();
+  // The hot statements are prepared once (mutex held).
+  sqlite3_stmt* cached(const std::string& sql);
 
   std::mutex mutex_;
   sqlite3* db_;
+  bool in_transaction_ = false;
+  unsigned grouped_writes_ = 0;
+  SteadyTime transaction_started_{};
+  std::unordered_map<std::string, sqlite3_stmt*> prepared_;
 };
 
 }  // namespace fimon
