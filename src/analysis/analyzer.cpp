@@ -128,6 +128,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     }
   }
   if (before) event.previous = previous_of(*before);
+  event.generation = before ? before->generation + 1 : 1;  // what remember() stores
 
   if (item.action == Action::kDeleted) {
     if (store_ != nullptr) log_store_error(store_->remove_tree(item.path));

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/agent_context.hpp"
+#include "app/health.hpp"
 #include "app/verbs.hpp"
 #include "core/log.hpp"
 #include "core/path_filter.hpp"
@@ -16,6 +17,7 @@ const char* kUsage =
     "  run           monitor the watched trees and ship events\n"
     "  setup         install the index template (and ILM policy) in Elasticsearch\n"
     "  scan          one pass over the watched trees\n"
+    "  status        print the running agent's health (exit 1 when it has not reported lately)\n"
     "  check-config  validate the configuration and print it (secrets redacted)\n"
     "  version       print the version\n"
     "options (also YAML keys in --config FILE):\n"
@@ -31,6 +33,7 @@ int usage_error(const std::string& message) {
 namespace {
 int run_main(int argc, char** argv) {
   fimon::platform::prepare_termination_handling();
+  fimon::platform::restrict_created_files_to_owner();
   std::vector<std::string> args(argv + 1, argv + argc);
   auto cl = fimon::parse_command_line(args);
   if (!cl) {
@@ -47,7 +50,7 @@ int run_main(int argc, char** argv) {
     std::cout << "fimon " << fimon::kFimonVersion << "\n";
     return 0;
   }
-  if (verb != "run" && verb != "setup" && verb != "scan" && verb != "check-config") {
+  if (verb != "run" && verb != "setup" && verb != "scan" && verb != "status" && verb != "check-config") {
     return usage_error("unknown verb '" + verb + "'");
   }
   for (auto& w : config.watch) {
@@ -73,6 +76,7 @@ int run_main(int argc, char** argv) {
   }
   if (verb == "setup") return fimon::run_setup(config);
   if (verb == "scan") return fimon::run_scan(config);
+  if (verb == "status") return fimon::print_status(config.state_dir, 30);
   return fimon::run_agent(config);
 }
 }  // namespace

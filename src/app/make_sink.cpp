@@ -1,8 +1,11 @@
+#include <filesystem>
+
 #include "app/agent_context.hpp"
 #include "app/verbs.hpp"
 #include "core/log.hpp"
 #include "sinks/console/console_sink.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
+#include "sinks/queue/spool.hpp"
 
 namespace fimon {
 
@@ -16,13 +19,13 @@ platform::HttpOptions http_options(const Config& c) {
   return o;
 }
 
-std::optional<Runtime> make_runtime(const Config& c) {
+std::optional<Runtime> make_runtime(const Config& c, Queueing queueing) {
   auto context = make_agent_context(c);
   if (!context) {
     log::error(context.error().message());
     return std::nullopt;
   }
-  auto sink = make_sink(c);
+  auto sink = make_sink(c, queueing);
   if (!sink) {
     log::error(sink.error().message());
     return std::nullopt;
@@ -42,7 +45,7 @@ std::optional<Runtime> make_runtime(const Config& c) {
                  std::move(shadows.value())};
 }
 
-Result<std::unique_ptr<Sink>> make_sink(const Config& c) {
+Result<std::unique_ptr<Sink>> make_sink(const Config& c, Queueing queueing) {
   if (c.output == "console") return std::unique_ptr<Sink>(new ConsoleSink());
   if (!c.es_tls_verify) log::warn("es-tls-verify is false: Elasticsearch's identity is not checked");
   ElasticsearchSinkOptions o;
@@ -52,6 +55,13 @@ Result<std::unique_ptr<Sink>> make_sink(const Config& c) {
   o.max_docs = c.bulk_max_docs;
   o.max_bytes = c.bulk_max_bytes;
   o.flush_interval_ms = c.bulk_flush_ms;
+  o.dead_letter_path = (std::filesystem::path(c.state_dir) / "dead-letter.ndjson").string();
+  if (queueing == Queueing::kSpool) {
+    auto spool = Spool::open({(std::filesystem::path(c.state_dir) / "spool").string(), c.spool_max_bytes,
+                              std::uint64_t{16} << 20, c.spool_fsync_ms});
+    if (!spool) return spool.error();
+    o.queue = std::move(spool.value());
+  }
   auto sink = ElasticsearchSink::create(std::move(o));
   if (!sink) return sink.error();
   return std::unique_ptr<Sink>(std::move(sink.value()));

@@ -53,6 +53,7 @@ bool Pipeline::on_change(RawChange&& change) {
 }
 
 void Pipeline::start() {
+  if (store_ != nullptr) store_->set_caller_commits(true);  // see commit()
   dispatcher_ = std::thread([this] { dispatch_loop(); });
   for (auto& q : queues_) workers_.emplace_back([this, queue = q.get()] { worker_loop(*queue); });
 }
@@ -79,22 +80,31 @@ void Pipeline::dispatch_loop() {
 void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
   Analyzer analyzer(analyzer_options(config_), store_, shadows_);
   while (auto item = queue.pop()) {
-    auto event = analyzer.analyse(*item);
-    ++stats_.analysed;
-    if (event) {
-      deliver(std::move(*event));
-    } else {
-      ++stats_.unchanged;
+    {
+      // The baseline update and the queued event go together: no commit between them.
+      CommitGateEntry inside(commit_gate_);
+      auto event = analyzer.analyse(*item);
+      ++stats_.analysed;
+      if (event) {
+        deliver(std::move(*event));
+      } else {
+        ++stats_.unchanged;
+      }
     }
-    if (store_ != nullptr && queue.size() == 0) {
-      if (auto s = store_->flush(); !s) log::error(s.error().message());
-    }
+    if (store_ != nullptr && (queue.size() == 0 || store_->commit_due())) commit();
   }
+}
+
+void Pipeline::commit() {
+  commit_gate_.alone([this] {
+    sink_->sync();
+    if (auto s = store_->flush(); !s) log::error(s.error().message());
+  });
 }
 
 void Pipeline::deliver(FileEvent event) {
   event.sequence = ++stats_.sequence;
-  const std::string id = document_id(context_, event.sequence);
+  const std::string id = document_id(context_, event);
   sink_->submit(Document{id, encode_ecs_document(event, context_, id, wall_clock_now())});
 }
 
@@ -108,6 +118,7 @@ void Pipeline::drain_and_stop() {
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }
+  if (store_ != nullptr && !workers_.empty()) commit();
 }
 
 }  // namespace fimon

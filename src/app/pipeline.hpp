@@ -14,6 +14,7 @@
 #include "analysis/analyzer.hpp"
 #include "core/bounded_queue.hpp"
 #include "core/coalescer.hpp"
+#include "core/commit_gate.hpp"
 #include "core/config.hpp"
 #include "core/ecs_document.hpp"
 #include "sinks/sink.hpp"
@@ -55,12 +56,15 @@ class Pipeline final : public ChangeSink {
   void dispatch(WorkItem item);
   void dispatch_loop();
   void worker_loop(BoundedQueue<WorkItem>& queue);
+  // Makes the queued events durable, then commits the baseline (with no worker mid-change).
+  void commit();
 
   const Config& config_;
   AgentContext context_;
   Sink* sink_;
   BaselineStore* store_;
   ShadowStore* shadows_;
+  CommitGate commit_gate_;
   Coalescer coalescer_;
   std::vector<std::unique_ptr<BoundedQueue<WorkItem>>> queues_;  // one per worker
   PipelineStats stats_;

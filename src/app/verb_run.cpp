@@ -5,6 +5,7 @@
 
 #include "app/agent_context.hpp"
 #include "app/baseline_scan.hpp"
+#include "app/health.hpp"
 #include "app/pipeline.hpp"
 #include "app/verbs.hpp"
 #include "core/log.hpp"
@@ -14,20 +15,44 @@
 namespace fimon {
 namespace {
 
-constexpr auto kStatsInterval = std::chrono::seconds(60);
+constexpr auto kStatusInterval = std::chrono::seconds(5);
 constexpr std::uint64_t kShutdownDeliveryMs = 10000;
 
-void log_stats(const char* when, const Source& source, const Pipeline& pipeline, const Sink& sink) {
-  const SourceStats& s = source.stats();
-  const SinkStats& k = sink.stats();
-  log::info("stats (", when, "): source=", source.name(), " kernel_events=", s.events.load(),
-            " changes=", s.changes.load(), " overflows=", s.overflows.load(),
-            " unresolved=", s.unresolved.load(), " refused=", s.refused.load(), " rescans=", s.rescans.load(),
-            " analysed=", pipeline.stats().analysed.load(), " unchanged=", pipeline.stats().unchanged.load(),
-            " pending=", pipeline.pending(), " delivered=", k.delivered.load(),
-            " duplicates=", k.duplicates.load(), " retried=", k.retried.load(),
-            " rejected=", k.rejected.load(), " dropped=", k.dropped.load());
-}
+// Logs the health line, writes status.json and (periodically) ships a health document.
+class HealthReporter {
+ public:
+  HealthReporter(const Config& c, const AgentContext& ctx, const Source& source, const Pipeline& pipeline,
+                 Sink& sink)
+      : config_(c), context_(ctx), source_(source), pipeline_(pipeline), sink_(sink) {}
+
+  void tick(bool ship) {
+    const HealthReport report = current();
+    write_status_file(config_.state_dir, report, context_);
+    if (!ship) return;
+    log::info("health: ", health_line(report));
+    const std::string id = document_id(context_, ++shipped_);
+    sink_.submit(Document{id, encode_health_document(report, context_, id, wall_clock_now())});
+  }
+  void final() {
+    const HealthReport report = current();
+    write_status_file(config_.state_dir, report, context_);
+    log::info("health (final): ", health_line(report));
+  }
+
+ private:
+  HealthReport current() const {
+    const auto uptime =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+    return collect_health(source_, pipeline_, sink_, static_cast<std::uint64_t>(uptime.count()));
+  }
+  const Config& config_;
+  const AgentContext& context_;
+  const Source& source_;
+  const Pipeline& pipeline_;
+  Sink& sink_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::uint64_t shipped_ = 0;
+};
 
 void report_cluster(const Config& c) {
   auto client = ElasticsearchClient::create(c.es_urls, http_options(c));
@@ -43,7 +68,7 @@ void report_cluster(const Config& c) {
 }  // namespace
 
 int run_agent(const Config& c) {
-  auto runtime = make_runtime(c);
+  auto runtime = make_runtime(c, Queueing::kSpool);
   if (!runtime) return 1;
   if (c.output == "elasticsearch") report_cluster(c);
   Sink& sink = *runtime->sink;
@@ -76,11 +101,18 @@ int run_agent(const Config& c) {
   log::info("fimon ", kFimonVersion, " running: ", c.watch.size(), " watched trees, source ",
             (*source)->name(), ", agent id ", runtime->context.agent_id);
 
-  auto next_stats = std::chrono::steady_clock::now() + kStatsInterval;
+  HealthReporter health(c, runtime->context, **source, pipeline, sink);
+  health.tick(false);
+  const auto health_interval = std::chrono::milliseconds(c.health_interval_ms);
+  auto next_status = std::chrono::steady_clock::now() + kStatusInterval;
+  auto next_health = std::chrono::steady_clock::now() + health_interval;
   while (!platform::wait_for_termination(std::chrono::milliseconds(500))) {
-    if (std::chrono::steady_clock::now() >= next_stats) {
-      log_stats("periodic", **source, pipeline, sink);
-      next_stats += kStatsInterval;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_status || now >= next_health) {
+      const bool ship = now >= next_health;
+      health.tick(ship);
+      next_status = now + kStatusInterval;
+      if (ship) next_health = now + health_interval;
     }
   }
   log::info("stopping: flushing pending changes");
@@ -89,7 +121,7 @@ int run_agent(const Config& c) {
   (*source)->stop();
   pipeline.drain_and_stop();
   sink.close(kShutdownDeliveryMs);
-  log_stats("final", **source, pipeline, sink);
+  health.final();
   return 0;
 }
 

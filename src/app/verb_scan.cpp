@@ -11,7 +11,7 @@
 namespace fimon {
 
 int run_scan(const Config& c) {
-  auto runtime = make_runtime(c);
+  auto runtime = make_runtime(c, Queueing::kMemory);
   if (!runtime) return 2;
   Sink& sink = *runtime->sink;
   Pipeline pipeline(c, runtime->context, &sink, runtime->store.get(), runtime->shadows.get());

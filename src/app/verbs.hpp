@@ -29,11 +29,15 @@ struct Runtime {
   std::unique_ptr<BaselineStore> store;
   std::unique_ptr<ShadowStore> shadows;
 };
+// How documents wait for Elasticsearch: in the durable spool (the agent: one process owns
+// state-dir/spool) or in memory (one-shot verbs, which may run beside the agent).
+enum class Queueing { kSpool, kMemory };
+
 // Logs the reason and returns nullopt when the agent cannot start.
-std::optional<Runtime> make_runtime(const Config& config);
+std::optional<Runtime> make_runtime(const Config& config, Queueing queueing);
 
 // The configured sink: Elasticsearch or the console.
-Result<std::unique_ptr<Sink>> make_sink(const Config& config);
+Result<std::unique_ptr<Sink>> make_sink(const Config& config, Queueing queueing);
 platform::HttpOptions http_options(const Config& config);
 
 }  // namespace fimon

@@ -33,6 +33,9 @@ struct Config {
   std::uint64_t bulk_max_docs = 1000;
   std::uint64_t bulk_max_bytes = 5ULL << 20;
   std::uint64_t bulk_flush_ms = 1000;
+  std::uint64_t spool_max_bytes = 1ULL << 30;  // durable queue in state-dir/spool (the agent only)
+  std::uint64_t spool_fsync_ms = 1000;         // 0: fsync every document
+  std::uint64_t health_interval_ms = 60000;    // health log line and metric document
 
   // Analysis
   std::vector<HashAlgo> hashes{HashAlgo::kSha256};

@@ -43,20 +43,6 @@ bool write_path(JsonWriter& w, std::string_view key, std::string_view raw) {
   return p.escaped;
 }
 
-void write_data_stream(JsonWriter& w, const std::string& name) {
-  // logs-<dataset>-<namespace>; the dataset may itself contain '.', the namespace never '-'.
-  // Plain indices (fimon-*) are not data streams and carry no data_stream fields.
-  if (name.rfind("logs-", 0) != 0) return;
-  const auto first = name.find('-');
-  const auto last = name.rfind('-');
-  if (first == std::string::npos || last == first) return;
-  w.key("data_stream").begin_object();
-  w.field("type", name.substr(0, first));
-  w.field("dataset", name.substr(first + 1, last - first - 1));
-  w.field("namespace", name.substr(last + 1));
-  w.end_object();
-}
-
 void write_file(JsonWriter& w, const FileEvent& e, bool* escaped) {
   w.key("file").begin_object();
   *escaped = write_path(w, "path", e.path);
@@ -141,6 +127,58 @@ void write_change(JsonWriter& w, const ContentChange& c) {
 
 }  // namespace
 
+void write_data_stream(JsonWriter& w, const std::string& name) {
+  // logs-<dataset>-<namespace>; the dataset may itself contain '.', the namespace never '-'.
+  // Plain indices (fimon-*) are not data streams and carry no data_stream fields.
+  if (name.rfind("logs-", 0) != 0) return;
+  const auto first = name.find('-');
+  const auto last = name.rfind('-');
+  if (first == std::string::npos || last == first) return;
+  w.key("data_stream").begin_object();
+  w.field("type", name.substr(0, first));
+  w.field("dataset", name.substr(first + 1, last - first - 1));
+  w.field("namespace", name.substr(last + 1));
+  w.end_object();
+}
+
+void write_host_and_agent(JsonWriter& w, const AgentContext& ctx) {
+  w.key("host").begin_object();
+  w.field("name", ctx.host_name);
+  w.field("hostname", ctx.host_name);
+  if (!ctx.host_id.empty()) w.field("id", ctx.host_id);
+  w.field("architecture", ctx.architecture);
+  w.key("os").begin_object();
+  w.field("type", ctx.os_type);
+  if (!ctx.os_family.empty()) w.field("family", ctx.os_family);
+  if (!ctx.os_name.empty()) w.field("name", ctx.os_name);
+  if (!ctx.os_version.empty()) w.field("version", ctx.os_version);
+  w.field("kernel", ctx.os_kernel);
+  w.end_object();
+  w.end_object();
+
+  w.key("agent").begin_object();
+  w.field("id", ctx.agent_id);
+  w.field("ephemeral_id", ctx.ephemeral_id);
+  w.field("name", ctx.host_name);
+  w.field("type", "fimon");
+  w.field("version", ctx.version);
+  w.end_object();
+}
+
+std::string document_id(const AgentContext& ctx, const FileEvent& e) {
+  std::string material = ctx.agent_id;
+  for (const std::string& part :
+       {e.path, std::string(action_name(e.action)), std::to_string(e.generation),
+        std::to_string(e.meta ? e.meta->ctime : 0), std::to_string(e.previous ? e.previous->mtime : 0),
+        e.hashes.empty() ? std::string() : e.hashes.front().hex, e.previous_path}) {
+    material += '\0';  // paths may hold newlines, never NUL
+    material += part;
+  }
+  auto digest = platform::hash_hex(HashAlgo::kSha256, material.data(), material.size());
+  if (!digest) return ctx.ephemeral_id + "-" + std::to_string(e.sequence);  // still unique
+  return digest->substr(0, 40);
+}
+
 std::string document_id(const AgentContext& ctx, std::uint64_t sequence) {
   const std::string material = ctx.agent_id + '\n' + ctx.ephemeral_id + '\n' + std::to_string(sequence);
   auto digest = platform::hash_hex(HashAlgo::kSha256, material.data(), material.size());
@@ -185,27 +223,7 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
     }
   }
 
-  w.key("host").begin_object();
-  w.field("name", ctx.host_name);
-  w.field("hostname", ctx.host_name);
-  if (!ctx.host_id.empty()) w.field("id", ctx.host_id);
-  w.field("architecture", ctx.architecture);
-  w.key("os").begin_object();
-  w.field("type", ctx.os_type);
-  if (!ctx.os_family.empty()) w.field("family", ctx.os_family);
-  if (!ctx.os_name.empty()) w.field("name", ctx.os_name);
-  if (!ctx.os_version.empty()) w.field("version", ctx.os_version);
-  w.field("kernel", ctx.os_kernel);
-  w.end_object();
-  w.end_object();
-
-  w.key("agent").begin_object();
-  w.field("id", ctx.agent_id);
-  w.field("ephemeral_id", ctx.ephemeral_id);
-  w.field("name", ctx.host_name);
-  w.field("type", "fimon");
-  w.field("version", ctx.version);
-  w.end_object();
+  write_host_and_agent(w, ctx);
 
   w.key("fim").begin_object();
   w.field("source", e.source);

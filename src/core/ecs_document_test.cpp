@@ -153,5 +153,31 @@ TEST(EcsDocument, IdsAreDeterministicAndDistinct) {
   EXPECT_EQ(document_id(c, 1).size(), 40u);
 }
 
+TEST(EcsDocument, FileEventIdsNameTheChangeNotTheMoment) {
+  const AgentContext c = context();
+  FileEvent e;
+  e.path = "/etc/passwd";
+  e.action = Action::kModified;
+  e.generation = 7;
+  e.meta = FileMeta{};
+  e.meta->ctime = 1000;
+  e.hashes = {{HashAlgo::kSha256, "aa"}};
+  FileEvent replayed = e;  // reported again after a crash, by another run, at another time
+  replayed.sequence = 99;
+  replayed.time = 123;
+  AgentContext next_run = c;
+  next_run.ephemeral_id = "another-run";
+  EXPECT_EQ(document_id(c, e), document_id(next_run, replayed));
+  FileEvent later = e;
+  later.generation = 8;
+  EXPECT_NE(document_id(c, e), document_id(c, later));
+  FileEvent other_content = e;
+  other_content.hashes = {{HashAlgo::kSha256, "bb"}};
+  EXPECT_NE(document_id(c, e), document_id(c, other_content));
+  FileEvent deleted = e;
+  deleted.action = Action::kDeleted;
+  EXPECT_NE(document_id(c, e), document_id(c, deleted));
+}
+
 }  // namespace
 }  // namespace fimon

@@ -139,7 +139,8 @@ struct ContentChange {
 };
 
 struct FileEvent {
-  std::uint64_t sequence = 0;  // gap-free per agent run
+  std::uint64_t sequence = 0;    // gap-free per agent run
+  std::uint64_t generation = 0;  // the file's baseline generation after this change (see document_id)
   Action action = Action::kModified;
   WallTimeNs time = 0;
   std::string path;

@@ -16,6 +16,7 @@ enum class ErrorKind {
   kUnsupported,  // the host lacks a feature (kernel, filesystem, cluster)
   kIo,           // any other OS or network failure
   kRemote,       // the remote side (Elasticsearch) refused
+  kExhausted,    // a bounded resource is full (the spool): try again later
 };
 
 class Error {
@@ -43,6 +44,9 @@ inline Error io_error(std::string m) {
 }
 inline Error remote_error(std::string m) {
   return {ErrorKind::kRemote, std::move(m)};
+}
+inline Error exhausted(std::string m) {
+  return {ErrorKind::kExhausted, std::move(m)};
 }
 
 // Result<T>: a value or an Error. Result<void> is spelled Status.

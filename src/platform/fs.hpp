@@ -39,6 +39,27 @@ class ReadableFile {
   std::intptr_t handle_ = -1;  // fd on POSIX, HANDLE on Windows
 };
 
+// A file open for appending, created owner-only (0600 on POSIX) when missing. Move-only.
+class AppendFile {
+ public:
+  static Result<AppendFile> open(const std::string& path);
+
+  AppendFile(AppendFile&& other) noexcept;
+  AppendFile& operator=(AppendFile&& other) noexcept;
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+  ~AppendFile();
+
+  // Writes all of it or fails (a failed write may have appended part: the caller truncates).
+  Status write(const void* data, std::size_t size);
+  // Makes what was written durable (fdatasync / FlushFileBuffers).
+  Status sync();
+
+ private:
+  explicit AppendFile(std::intptr_t handle) : handle_(handle) {}
+  std::intptr_t handle_ = -1;
+};
+
 // Lists a directory's entries (names only, no "." or "..").
 Result<std::vector<std::string>> list_directory(const std::string& path);
 

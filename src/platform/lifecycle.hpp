@@ -12,6 +12,9 @@ void prepare_termination_handling();
 bool wait_for_termination(std::chrono::milliseconds timeout);
 // This process's id.
 long long current_pid();
+// Everything the agent creates (state, spool, shadows, status, dead letters) is owner-only,
+// whatever the caller's umask: it may hold file contents and paths of a whole host.
+void restrict_created_files_to_owner();
 // True when standard error is a terminal (progress lines redraw themselves there).
 bool stderr_is_terminal();
 

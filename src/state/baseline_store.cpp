@@ -221,19 +221,32 @@ Status BaselineStore::begin_write() {
   return {};
 }
 
+namespace {
+constexpr unsigned kMaxGroupedWrites = 1000;
+constexpr auto kMaxTransactionAge = std::chrono::milliseconds(100);
+}  // namespace
+
 Status BaselineStore::end_write() {
-  constexpr unsigned kMaxGroupedWrites = 1000;
-  constexpr auto kMaxTransactionAge = std::chrono::milliseconds(100);
   ++grouped_writes_;
+  if (caller_commits_) return {};
   if (grouped_writes_ >= kMaxGroupedWrites || steady_now() - transaction_started_ >= kMaxTransactionAge)
     return commit_locked();
   return {};
 }
 
+bool BaselineStore::commit_due() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return in_transaction_ &&
+         (grouped_writes_ >= kMaxGroupedWrites || steady_now() - transaction_started_ >= kMaxTransactionAge);
+}
+
 Status BaselineStore::commit_locked() {
   if (!in_transaction_) return {};
-  in_transaction_ = false;
-  return exec("COMMIT");
+  Status s = exec("COMMIT");
+  // A failed COMMIT (disk full) leaves the transaction open to be committed later, unless SQLite
+  // rolled it back itself.
+  if (s || sqlite3_get_autocommit(db_) != 0) in_transaction_ = false;
+  return s;
 }
 
 Status BaselineStore::flush() {

@@ -71,6 +71,10 @@ class BaselineStore {
   Result<std::uint64_t> count();
   // Commits the writes grouped so far (callers do this when they fall idle).
   Status flush();
+  // The agent commits itself, at moments when every queued event is durable (see CommitGate):
+  // writes then never commit on their own, and commit_due() says when a commit is wanted.
+  void set_caller_commits(bool on) { caller_commits_ = on; }
+  bool commit_due();
 
   // Manifests are stored packed: per chunk a little-endian u32 length and u64 digest (offsets follow).
   static std::string pack_manifest(const std::vector<Chunk>& manifest);
@@ -92,6 +96,7 @@ class BaselineStore {
   std::mutex mutex_;
   sqlite3* db_;
   bool in_transaction_ = false;
+  bool caller_commits_ = false;
   unsigned grouped_writes_ = 0;
   SteadyTime transaction_started_{};
   std::unordered_map<std::string, sqlite3_stmt*> prepared_;

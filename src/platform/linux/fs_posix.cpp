@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "platform/fs.hpp"
 #include "platform/identity.hpp"
@@ -135,6 +136,43 @@ Result<std::vector<std::string>> list_directory(const std::string& path) {
   ::closedir(dir);
   if (err != 0) return errno_error(err, "read directory " + path);
   return names;
+}
+
+Result<AppendFile> AppendFile::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return errno_error(errno, "open " + path);
+  return AppendFile(fd);
+}
+
+AppendFile::AppendFile(AppendFile&& other) noexcept : handle_(std::exchange(other.handle_, -1)) {}
+
+AppendFile& AppendFile::operator=(AppendFile&& other) noexcept {
+  if (this != &other) {
+    if (handle_ >= 0) ::close(static_cast<int>(handle_));
+    handle_ = std::exchange(other.handle_, -1);
+  }
+  return *this;
+}
+
+AppendFile::~AppendFile() {
+  if (handle_ >= 0) ::close(static_cast<int>(handle_));
+}
+
+Status AppendFile::write(const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(static_cast<int>(handle_), p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(errno, "write");
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Status AppendFile::sync() {
+  if (::fdatasync(static_cast<int>(handle_)) != 0) return errno_error(errno, "fdatasync");
+  return {};
 }
 
 }  // namespace fimon::platform

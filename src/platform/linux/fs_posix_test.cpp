@@ -32,6 +32,33 @@ class PosixFsTest : public ::testing::Test {
   fs::path dir_;
 };
 
+TEST_F(PosixFsTest, AppendFileIsOwnerOnlyAndAppends) {
+  const fs::path file = dir_ / "segment";
+  const mode_t old_umask = ::umask(0);  // even a permissive umask gives 0600
+  {
+    auto f = platform::AppendFile::open(file.string());
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(f->write("ab", 2).ok());
+    ASSERT_TRUE(f->sync().ok());
+  }
+  {
+    auto f = platform::AppendFile::open(file.string());
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(f->write("cd", 2).ok());
+  }
+  ::umask(old_umask);
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  std::ifstream in(file);
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "abcd");
+}
+
+TEST_F(PosixFsTest, AppendFileRefusesASymlink) {
+  fs::create_symlink("/etc/passwd", dir_ / "link");
+  EXPECT_FALSE(platform::AppendFile::open((dir_ / "link").string()).ok());
+}
+
 TEST_F(PosixFsTest, FifoIsNeverOpened) {
   const fs::path fifo = dir_ / "pipe";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);

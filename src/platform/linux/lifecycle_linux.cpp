@@ -1,6 +1,7 @@
 // Termination via a blocked signal set: SIGINT/SIGTERM are blocked in every thread (set before any
 // thread starts) and collected with sigtimedwait, so no async handler ever runs.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,6 +45,10 @@ long long current_pid() {
 
 bool stderr_is_terminal() {
   return ::isatty(STDERR_FILENO) == 1;
+}
+
+void restrict_created_files_to_owner() {
+  ::umask(077);
 }
 
 }  // namespace fimon::platform

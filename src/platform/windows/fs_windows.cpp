@@ -118,4 +118,44 @@ Result<std::vector<std::string>> list_directory(const std::string& path) {
   return names;
 }
 
+Result<AppendFile> AppendFile::open(const std::string& path) {
+  // The state directory's ACL (SYSTEM and Administrators) protects it; no sharing for writers.
+  HANDLE h = CreateFileW(to_wide(path).c_str(), FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE,
+                         nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return win32_error(GetLastError(), "open " + path);
+  return AppendFile(reinterpret_cast<std::intptr_t>(h));
+}
+
+AppendFile::AppendFile(AppendFile&& other) noexcept : handle_(std::exchange(other.handle_, -1)) {}
+
+AppendFile& AppendFile::operator=(AppendFile&& other) noexcept {
+  if (this != &other) {
+    if (handle_ != -1) CloseHandle(reinterpret_cast<HANDLE>(handle_));
+    handle_ = std::exchange(other.handle_, -1);
+  }
+  return *this;
+}
+
+AppendFile::~AppendFile() {
+  if (handle_ != -1) CloseHandle(reinterpret_cast<HANDLE>(handle_));
+}
+
+Status AppendFile::write(const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const DWORD chunk = size > (1U << 30) ? (1U << 30) : static_cast<DWORD>(size);
+    DWORD written = 0;
+    if (!WriteFile(reinterpret_cast<HANDLE>(handle_), p, chunk, &written, nullptr))
+      return win32_error(GetLastError(), "write");
+    p += written;
+    size -= written;
+  }
+  return {};
+}
+
+Status AppendFile::sync() {
+  if (!FlushFileBuffers(reinterpret_cast<HANDLE>(handle_))) return win32_error(GetLastError(), "flush");
+  return {};
+}
+
 }  // namespace fimon::platform

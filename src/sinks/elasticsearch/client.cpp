@@ -60,9 +60,9 @@ Result<platform::HttpResponse> ElasticsearchClient::request(const std::string& m
   for (std::size_t attempt = 0; attempt < urls_.size(); ++attempt) {
     const std::string& base = urls_[next_ % urls_.size()];
     auto response = http_->request(method, base + path, content_type, body);
+    ++next_;  // round-robin: the next request (a retry too) goes to the next host
     if (response) return response;
-    last_error = response.error().message();
-    ++next_;  // fail over to the next host
+    last_error = response.error().message();  // fail over to the next host
   }
   return io_error("Elasticsearch unreachable: " + last_error);
 }

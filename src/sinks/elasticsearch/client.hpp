@@ -1,6 +1,6 @@
 // Talks to an Elasticsearch cluster: feature detection, installing objects, sending bulks. Several
-// URLs are tried round-robin; a transport failure moves on to the next one. Not thread-safe: one
-// client per thread.
+// URLs take requests round-robin; a transport failure moves on to the next one at once, and a
+// retried request (429, 5xx) goes to the next one too. Not thread-safe: one client per thread.
 #pragma once
 
 #include <memory>

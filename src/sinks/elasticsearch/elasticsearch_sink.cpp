@@ -5,11 +5,13 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "sinks/queue/memory_queue.hpp"
 
 namespace fimon {
 namespace {
 constexpr std::chrono::milliseconds kFirstBackoff{250};
 constexpr std::chrono::milliseconds kMaxBackoff{30000};
+constexpr std::chrono::seconds kQueueRetry{1};
 }  // namespace
 
 Result<std::unique_ptr<ElasticsearchSink>> ElasticsearchSink::create(ElasticsearchSinkOptions options) {
@@ -21,7 +23,13 @@ Result<std::unique_ptr<ElasticsearchSink>> ElasticsearchSink::create(Elasticsear
 
 ElasticsearchSink::ElasticsearchSink(ElasticsearchSinkOptions options,
                                      std::unique_ptr<ElasticsearchClient> client)
-    : options_(std::move(options)), client_(std::move(client)) {
+    : options_(std::move(options)),
+      queue_(options_.queue ? std::move(options_.queue)
+                            : std::make_unique<MemoryQueue>(options_.queue_capacity)),
+      client_(std::move(client)) {
+  if (!options_.dead_letter_path.empty())
+    dead_letters_ =
+        std::make_unique<DeadLetterFile>(options_.dead_letter_path, options_.dead_letter_max_bytes);
   shipper_ = std::thread([this] { run(); });
 }
 
@@ -31,15 +39,40 @@ ElasticsearchSink::~ElasticsearchSink() {
 
 void ElasticsearchSink::submit(Document doc) {
   std::unique_lock<std::mutex> lock(mutex_);
-  space_available_.wait(lock, [this] { return queue_.size() < options_.queue_capacity || closing_; });
-  if (closing_) {
-    ++stats_.dropped;
-    return;
+  for (;;) {
+    if (closing_) {
+      ++stats_.dropped;
+      log::error("elasticsearch: a document arrived after shutdown began and was dropped");
+      return;
+    }
+    lock.unlock();
+    const Status appended = queue_->append(doc);
+    lock.lock();
+    if (appended) {
+      ++stats_.submitted;
+      if (full_) log::info("elasticsearch: the queue has room again; analysis resumes");
+      full_ = false;
+      wake_shipper_.notify_one();
+      return;
+    }
+    if (appended.error().kind() == ErrorKind::kExhausted) {
+      // Analysis waits here; the coalescer keeps merging changes per file meanwhile.
+      if (!full_) {
+        ++stats_.queue_full;
+        log::warn("elasticsearch: ", appended.error().message(),
+                  "; analysis waits for Elasticsearch to catch up");
+      }
+      full_ = true;
+    } else if (log::should_log_occurrence(++stats_.queue_errors)) {
+      log::error("elasticsearch: cannot queue a document: ", appended.error().message(), " (retrying)");
+    }
+    space_available_.wait_for(lock, kQueueRetry);
   }
-  ++stats_.submitted;
-  queue_.push_back(std::move(doc));
-  // The first document starts the batch clock; a full batch goes at once.
-  if (queue_.size() == 1 || queue_.size() >= options_.max_docs) wake_shipper_.notify_one();
+}
+
+void ElasticsearchSink::sync() {
+  if (auto s = queue_->sync(); !s && log::should_log_occurrence(++stats_.queue_errors))
+    log::error("elasticsearch: cannot sync the spool: ", s.error().message());
 }
 
 void ElasticsearchSink::close(std::uint64_t deadline_ms) {
@@ -52,65 +85,74 @@ void ElasticsearchSink::close(std::uint64_t deadline_ms) {
   wake_shipper_.notify_all();
   space_available_.notify_all();
   if (shipper_.joinable()) shipper_.join();
-}
-
-std::vector<Document> ElasticsearchSink::next_batch(std::unique_lock<std::mutex>& lock) {
-  const auto interval = std::chrono::milliseconds(options_.flush_interval_ms);
-  // Wait for a first document, then up to the flush interval for the batch to fill.
-  wake_shipper_.wait(lock, [this] { return !queue_.empty() || closing_; });
-  const SteadyTime batch_deadline = steady_now() + interval;
-  wake_shipper_.wait_until(lock, batch_deadline,
-                           [this] { return queue_.size() >= options_.max_docs || closing_; });
-
-  std::vector<Document> batch;
-  std::size_t bytes = 0;
-  while (!queue_.empty() && batch.size() < options_.max_docs) {
-    const std::size_t size = queue_.front().json.size() + queue_.front().id.size() + 64;
-    if (!batch.empty() && bytes + size > options_.max_bytes) break;
-    bytes += size;
-    batch.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+  sync();
+  if (const std::uint64_t left = queue_->unread(); left > 0) {
+    if (queue_->durable()) {
+      log::info("elasticsearch: ", left, " documents stay in the spool and are sent at the next start");
+    } else {
+      stats_.dropped += left;
+      log::error("elasticsearch: shutdown deadline reached, ", left, " documents not delivered");
+    }
   }
-  space_available_.notify_all();
-  return batch;
 }
 
 void ElasticsearchSink::run() {
+  const auto interval = std::chrono::milliseconds(options_.flush_interval_ms);
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    if (closing_ && queue_.empty()) return;
-    std::vector<Document> batch = next_batch(lock);
-    if (batch.empty()) continue;
+    // Wait for a first document, then up to the flush interval for the batch to fill.
+    wake_shipper_.wait(lock, [this] { return queue_->unread() > 0 || closing_; });
+    if (closing_ && (queue_->unread() == 0 || steady_now() >= deadline_)) return;
+    wake_shipper_.wait_until(lock, steady_now() + interval,
+                             [this] { return queue_->unread() >= options_.max_docs || closing_; });
     lock.unlock();
-    ship(std::move(batch));
+    QueuePosition end;
+    std::vector<Document> batch = queue_->read(options_.max_docs, options_.max_bytes, &end);
+    const bool done = batch.empty() || ship(std::move(batch));
+    if (done) {
+      if (auto s = queue_->acknowledge(end); !s) log::error("elasticsearch: ", s.error().message());
+    }
     lock.lock();
+    space_available_.notify_all();
+    if (!done) return;  // shutdown's deadline: what is left stays queued
   }
 }
 
-void ElasticsearchSink::ship(std::vector<Document> batch) {
+bool ElasticsearchSink::ship(std::vector<Document> batch) {
   std::mt19937_64 jitter(std::random_device{}());
   auto backoff = kFirstBackoff;
   while (!batch.empty()) {
     batch = attempt(batch);
-    if (batch.empty()) return;
+    if (batch.empty()) return true;
     stats_.retried += batch.size();
     std::uniform_int_distribution<long long> spread(backoff.count() / 2, backoff.count());
     const auto pause = std::chrono::milliseconds(spread(jitter));
     std::unique_lock<std::mutex> lock(mutex_);
-    if (closing_ && steady_now() + pause > deadline_) {
-      stats_.dropped += batch.size();
-      log::error("elasticsearch: shutdown deadline reached, ", batch.size(), " documents not delivered");
-      return;
-    }
+    if (closing_ && steady_now() + pause > deadline_) return false;
     // Sleep, but wake at once when close() shortens our deadline.
     wake_shipper_.wait_for(lock, pause, [this] { return closing_ && steady_now() >= deadline_; });
     backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+  return true;
+}
+
+void ElasticsearchSink::refuse(const Document& doc, int status, const std::string& reason) {
+  ++stats_.rejected;
+  const bool kept = dead_letters_ && dead_letters_->add(doc, status, reason);
+  if (kept) ++stats_.dead_lettered;
+  if (log::should_log_occurrence(stats_.rejected.load())) {
+    log::error("elasticsearch: document ", doc.id, " refused (HTTP ", status, "): ", reason,
+               kept ? " (kept in " + dead_letters_->path() + ")" : std::string(" (not kept)"));
   }
 }
 
 std::vector<Document> ElasticsearchSink::attempt(std::vector<Document>& batch) {
   const std::string body = build_bulk_body(options_.index, batch);
+  const SteadyTime sent = steady_now();
   auto response = client_->request("POST", "/_bulk", "application/x-ndjson", body);
+  ++stats_.requests;
+  stats_.latency_ms_total += static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady_now() - sent).count());
   if (!response) {
     static std::atomic<unsigned long long> failures{0};
     if (log::should_log_occurrence(++failures))
@@ -131,9 +173,8 @@ std::vector<Document> ElasticsearchSink::attempt(std::vector<Document>& batch) {
     const ItemOutcome whole = outcome_for_status(static_cast<int>(response->status));
     const std::string reason = elasticsearch_error_reason(response->body);
     if (whole == ItemOutcome::kRejected) {
-      stats_.rejected += batch.size();
-      log::error("elasticsearch: _bulk rejected with HTTP ", response->status, ": ", reason, " (",
-                 batch.size(), " documents dropped)");
+      for (const auto& doc : batch)
+        refuse(doc, static_cast<int>(response->status), "_bulk refused: " + reason);
       return {};
     }
     log::warn("elasticsearch: _bulk answered HTTP ", response->status, ": ", reason, " (retrying)");
@@ -159,10 +200,7 @@ std::vector<Document> ElasticsearchSink::attempt(std::vector<Document>& batch) {
         retry.push_back(std::move(batch[k]));
         break;
       case ItemOutcome::kRejected:
-        if (log::should_log_occurrence(++stats_.rejected)) {
-          log::error("elasticsearch: document ", batch[k].id, " rejected (HTTP ", items[k].status,
-                     "): ", items[k].reason);
-        }
+        refuse(batch[k], items[k].status, items[k].reason);
         break;
     }
   }

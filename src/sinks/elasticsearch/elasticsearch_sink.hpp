@@ -1,14 +1,16 @@
 // Ships documents to Elasticsearch with _bulk `create` actions from one shipper thread.
 //
-// Batches close on document count, byte size or the flush interval. Per item: delivered and 409
-// (already there from an earlier attempt) are done; 429/5xx and transport failures are retried with
-// exponential backoff and jitter; other 4xx are rejected permanently, counted and logged with
-// Elasticsearch's reason. The in-memory queue is bounded: submit() blocks when it is full, which
-// slows analysis rather than losing events. (Durable spooling across restarts: see issue 4.)
+// Documents go through a DocumentQueue: the durable spool for the agent (they survive outages,
+// crashes and restarts and are acknowledged only once Elasticsearch has them), or a bounded queue
+// in memory. Batches close on document count, byte size or the flush interval. Per item:
+// delivered and 409 (already there: ids are deterministic) are done; 429/5xx and transport
+// failures are retried with exponential backoff and jitter; a 413 splits the batch; other 4xx
+// are refused for good and go to the dead-letter file with Elasticsearch's reason. When the queue
+// is full, submit() waits (analysis slows, the coalescer keeps merging changes per file) and says
+// so in the log.
 #pragma once
 
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +21,8 @@
 #include "platform/http.hpp"
 #include "sinks/elasticsearch/bulk.hpp"
 #include "sinks/elasticsearch/client.hpp"
+#include "sinks/elasticsearch/dead_letter.hpp"
+#include "sinks/queue/document_queue.hpp"
 #include "sinks/sink.hpp"
 
 namespace fimon {
@@ -30,7 +34,10 @@ struct ElasticsearchSinkOptions {
   std::size_t max_docs = 1000;
   std::size_t max_bytes = std::size_t{5} << 20;
   std::uint64_t flush_interval_ms = 1000;
-  std::size_t queue_capacity = 20000;  // documents held in memory before submit() blocks
+  std::unique_ptr<DocumentQueue> queue;  // null: in memory, `queue_capacity` documents
+  std::size_t queue_capacity = 20000;
+  std::string dead_letter_path;  // empty: refused documents are only counted and logged
+  std::uint64_t dead_letter_max_bytes = std::uint64_t{64} << 20;
 };
 
 class ElasticsearchSink final : public Sink {
@@ -39,27 +46,32 @@ class ElasticsearchSink final : public Sink {
   ~ElasticsearchSink() override;
 
   void submit(Document doc) override;
+  void sync() override;
   void close(std::uint64_t deadline_ms) override;
   const SinkStats& stats() const override { return stats_; }
+  std::uint64_t queued_bytes() const override { return queue_->bytes(); }
+  std::uint64_t queued_documents() const override { return queue_->unread(); }
 
  private:
   ElasticsearchSink(ElasticsearchSinkOptions options, std::unique_ptr<ElasticsearchClient> client);
   void run();
-  std::vector<Document> next_batch(std::unique_lock<std::mutex>& lock);
-  // Sends until every document is delivered, rejected or shutdown's deadline passes.
-  void ship(std::vector<Document> batch);
+  // Sends until every document is delivered or refused (true), or shutdown's deadline passes.
+  bool ship(std::vector<Document> batch);
   // One attempt; returns the documents to retry.
   std::vector<Document> attempt(std::vector<Document>& batch);
+  void refuse(const Document& doc, int status, const std::string& reason);
 
   ElasticsearchSinkOptions options_;
+  std::unique_ptr<DocumentQueue> queue_;
   std::unique_ptr<ElasticsearchClient> client_;
+  std::unique_ptr<DeadLetterFile> dead_letters_;
   SinkStats stats_;
 
   std::mutex mutex_;
   std::condition_variable wake_shipper_;
   std::condition_variable space_available_;
-  std::deque<Document> queue_;
   bool closing_ = false;
+  bool full_ = false;
   SteadyTime deadline_{};
   std::thread shipper_;
 };
