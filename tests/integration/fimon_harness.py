@@ -51,7 +51,10 @@ class Elasticsearch:
 
     def search(self, index, query=None, size=2000):
         self.request("POST", f"/{index}/_refresh")
-        body = {"size": size, "sort": [{"event.sequence": "asc"}], "query": query or {"match_all": {}}}
+        # File events only: the agent's health reports (event.kind: metric) share the data stream.
+        body = {"size": size, "sort": [{"event.sequence": "asc"}],
+                "query": {"bool": {"must": query or {"match_all": {}},
+                                   "must_not": {"term": {"event.kind": "metric"}}}}}
         status, res = self.request("POST", f"/{index}/_search?ignore_unavailable=true", body)
         if status in (404, 503):  # not created yet, or its shard is still starting
             return []

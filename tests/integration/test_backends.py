@@ -63,4 +63,4 @@ def test_queue_overflow_is_counted_and_reconciled(backend, fimon_bin, es, stream
     finally:
         agent.stop()
     assert "rescans=1" in agent.log_text() or "rescans=2" in agent.log_text()
-    assert "overflows=0" not in agent.log_text()
+    assert "kernel_drops=0" not in agent.log_text()

@@ -163,4 +163,4 @@ def test_shutdown_flushes_pending_changes(fimon_bin, es, stream, tree):
     agent.stop(signal.SIGTERM)
     docs = es.wait_for(stream, lambda d: by_path(d, path), timeout=5.0)
     assert by_path(docs, path)[0]["file"]["hash"]["sha256"] == sha256(b"written just before shutdown")
-    assert "stats (final)" in agent.log_text()
+    assert "health (final)" in agent.log_text()
