@@ -28,6 +28,7 @@ ScanSummary scan_against_baseline(const PathFilter& filter, BaselineStore& store
   const auto elapsed = [&] { return std::chrono::duration<double>(steady_now() - start).count(); };
 
   WalkOptions walk;
+  walk.skip_dir = options.skip_dir;
   const WalkStats walked = walk_trees(filter, walk, [&](const std::string& path, const FileMeta& meta) {
     ++progress.entries;
     if (meta.type == FileType::kFile) progress.bytes += meta.size;

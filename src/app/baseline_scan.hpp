@@ -27,6 +27,7 @@ struct ScanProgress {
 struct ScanOptions {
   std::uint64_t rate_bytes_per_second = 0;               // 0: as fast as the disk goes
   std::function<void(const ScanProgress&)> on_progress;  // about once a second, and at the end
+  std::function<bool(const std::string&)> skip_dir;      // directories never entered (pseudo filesystems)
 };
 
 struct ScanSummary {

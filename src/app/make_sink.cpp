@@ -6,6 +6,7 @@
 #include "sinks/console/console_sink.hpp"
 #include "sinks/elasticsearch/elasticsearch_sink.hpp"
 #include "sinks/queue/spool.hpp"
+#include "sources/source.hpp"
 
 namespace fimon {
 
@@ -40,9 +41,14 @@ std::optional<Runtime> make_runtime(const Config& c, Queueing queueing) {
     log::error(shadows.error().message());
     return std::nullopt;
   }
-  return Runtime{std::move(context.value()), std::move(sink.value()),
-                 PathFilter(c.watch, c.exclude, {c.state_dir}), std::move(store.value()),
-                 std::move(shadows.value())};
+  auto skip_dir = make_unmonitorable_dir_predicate();
+  for (const auto& w : c.watch) {
+    if (skip_dir(w))
+      log::warn("watch ", w, ": a pseudo filesystem (like /proc or /sys); not monitored or scanned");
+  }
+  return Runtime{
+      std::move(context.value()), std::move(sink.value()),    PathFilter(c.watch, c.exclude, {c.state_dir}),
+      std::move(store.value()),   std::move(shadows.value()), std::move(skip_dir)};
 }
 
 Result<std::unique_ptr<Sink>> make_sink(const Config& c, Queueing queueing) {

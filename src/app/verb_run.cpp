@@ -92,7 +92,7 @@ int run_agent(const Config& c) {
     catch_up = std::thread([&] {
       const ScanSummary s = scan_against_baseline(
           runtime->filter, *runtime->store, [&](WorkItem item) { pipeline.submit_work(std::move(item)); },
-          stop_scan, ScanOptions{c.scan_rate, progress_reporter("start-up scan", false)});
+          stop_scan, ScanOptions{c.scan_rate, progress_reporter("start-up scan", false), runtime->skip_dir});
       log::info("start-up scan: ", s.entries, " entries, ", s.unreadable, " unreadable, ",
                 s.first_baseline ? "first baseline recorded" : "compared with the baseline", ", ", s.vanished,
                 " gone since");

@@ -26,7 +26,8 @@ int run_scan(const Config& c) {
           pipeline.deliver(std::move(*event));
         }
       },
-      stop, ScanOptions{c.scan_rate, progress_reporter("scan", platform::stderr_is_terminal())});
+      stop,
+      ScanOptions{c.scan_rate, progress_reporter("scan", platform::stderr_is_terminal()), runtime->skip_dir});
   sink.close(60000);
   const SinkStats& k = sink.stats();
   const std::uint64_t undelivered = k.rejected.load() + k.dropped.load();

@@ -2,6 +2,7 @@
 // 2 bad configuration.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -28,6 +29,7 @@ struct Runtime {
   PathFilter filter;
   std::unique_ptr<BaselineStore> store;
   std::unique_ptr<ShadowStore> shadows;
+  std::function<bool(const std::string&)> skip_dir;  // never entered: see make_unmonitorable_dir_predicate
 };
 // How documents wait for Elasticsearch: in the durable spool (the agent: one process owns
 // state-dir/spool) or in memory (one-shot verbs, which may run beside the agent).

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,5 +54,9 @@ class Source {
 // Picks the best available mechanism for `backend` ("auto" or a name), explaining in the log why
 // better ones were skipped. Implemented per OS.
 Result<std::unique_ptr<Source>> make_source(const std::string& backend, const SourceContext& context);
+
+// Directories no source or scan enters on this OS (Linux: pseudo filesystems such as /proc and
+// /sys, whose files may block or have side effects when read). Implemented per OS.
+std::function<bool(const std::string&)> make_unmonitorable_dir_predicate();
 
 }  // namespace fimon

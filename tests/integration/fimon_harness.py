@@ -79,7 +79,8 @@ class Agent:
         self.es = es
         self.stream = stream
         self.log_path = pathlib.Path(state).parent / f"agent-{stream}.log"
-        args = [binary, "run", "--watch", str(watched), "--state-dir", str(state), "--es-url", es.url,
+        # `binary` may be a command prefix (e.g. setpriv ... fimon) given as a list.
+        args = [*(binary if isinstance(binary, list) else [binary]), "run", "--watch", str(watched), "--state-dir", str(state), "--es-url", es.url,
                 "--data-stream", stream, "--backend", backend, *FAST, *extra]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

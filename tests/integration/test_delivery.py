@@ -5,6 +5,7 @@ once, with the right hash. Elasticsearch is the real one; faults come from stopp
 SIGKILL, from a fault-injecting proxy on loopback in front of it, or from a tiny tmpfs.
 """
 import hashlib
+import json
 import os
 import random
 import signal
@@ -196,3 +197,37 @@ def test_spool_disk_full_keeps_the_agent_up_and_recovers(fimon_bin, es, stream, 
     finally:
         agent.stop()
     assert int(status_of(fimon_bin, state)["queue_errors"]) > 0
+
+
+def test_a_refused_document_goes_to_the_dead_letter_file(fimon_bin, es, installed, tree):
+    watched, state = tree
+    index = f"fimon-deadletter-{os.getpid()}-{int(time.time())}"
+    # A mapping no file event fits: file.size as a boolean makes Elasticsearch refuse the document.
+    status, res = es.request("PUT", f"/{index}", {"mappings": {"properties": {"file": {
+        "properties": {"size": {"type": "boolean"}}}}}})
+    assert status == 200, res
+    agent = Agent(fimon_bin, es, index, watched, state, extra=["--index-mode", "index"])
+    dead_letters = state / "dead-letter.ndjson"
+
+    def wait_for_lines(n):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if dead_letters.exists() and len(dead_letters.read_text().splitlines()) >= n:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"fewer than {n} dead letters:\n{agent.log_text()}")
+
+    try:
+        (watched / "refused").write_bytes(b"123")
+        wait_for_lines(1)
+        (watched / "refused").write_bytes(b"still running")  # the agent carries on
+        wait_for_lines(2)
+    finally:
+        agent.stop()
+    assert "refused (HTTP 400)" in agent.log_text()
+    lines = [json.loads(line) for line in dead_letters.read_text().splitlines()]
+    assert lines and lines[0]["status"] == 400, lines
+    assert "size" in lines[0]["reason"]
+    assert any(d["document"]["file"]["path"] == str(watched / "refused") for d in lines)
+    final = status_of(fimon_bin, state)
+    assert final["rejected"] == final["dead_lettered"] and int(final["rejected"]) >= 1, final

@@ -56,10 +56,26 @@ std::vector<std::string> pseudo_mount_points(const std::vector<Mount>& mounts) {
   return out;
 }
 
+std::optional<std::string> pseudo_filesystem_holding(const std::vector<Mount>& mounts,
+                                                     const std::string& path) {
+  // The innermost mount holding `path`: its longest mount point that is `path` or a parent of it.
+  // Later lines of the mount table are mounted over earlier ones at the same point.
+  const Mount* holder = nullptr;
+  for (const auto& m : mounts) {
+    const std::string& mp = m.mount_point;
+    const bool holds =
+        path == mp || mp == "/" ||
+        (path.size() > mp.size() && path.compare(0, mp.size(), mp) == 0 && path[mp.size()] == '/');
+    if (holds && (holder == nullptr || mp.size() >= holder->mount_point.size())) holder = &m;
+  }
+  if (holder == nullptr || !is_pseudo_filesystem(holder->fs_type)) return std::nullopt;
+  return holder->fs_type;
+}
+
 std::function<bool(const std::string&)> pseudo_filesystem_skipper() {
-  std::set<std::string> pseudo;
-  for (auto& p : pseudo_mount_points(read_mounts())) pseudo.insert(std::move(p));
-  return [pseudo = std::move(pseudo)](const std::string& dir) { return pseudo.count(dir) != 0; };
+  return [mounts = read_mounts()](const std::string& dir) {
+    return pseudo_filesystem_holding(mounts, dir).has_value();
+  };
 }
 
 }  // namespace fimon

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,11 @@ std::vector<Mount> read_mounts();  // /proc/self/mountinfo
 bool is_pseudo_filesystem(const std::string& fs_type);
 // Mount points of pseudo filesystems (for skipping them in walks and filters).
 std::vector<std::string> pseudo_mount_points(const std::vector<Mount>& mounts);
-// A predicate for WalkOptions::skip_dir: true for the mount points of pseudo filesystems.
+// The type of the pseudo filesystem holding `path` (its innermost mount), if it is one.
+std::optional<std::string> pseudo_filesystem_holding(const std::vector<Mount>& mounts,
+                                                     const std::string& path);
+// A predicate for WalkOptions::skip_dir: true for directories on pseudo filesystems (/proc,
+// /sys...), whose files are never read (some block, some have side effects).
 std::function<bool(const std::string&)> pseudo_filesystem_skipper();
 // Unescapes mountinfo's octal escapes (\040 for space, ...).
 std::string unescape_mount_field(const std::string& field);

@@ -32,5 +32,24 @@ TEST(Mounts, ReadsThisMachinesTable) {
   EXPECT_NE(std::find(pseudo.begin(), pseudo.end(), "/proc"), pseudo.end());
 }
 
+TEST(Mounts, FindsThePseudoFilesystemHoldingAPath) {
+  const std::vector<Mount> mounts = {
+      {"/", "ext4", false},
+      {"/proc", "proc", false},
+      {"/proc/sys/fs/binfmt_misc", "binfmt_misc", false},
+      {"/sys", "sysfs", false},
+      {"/sys/fs/cgroup", "cgroup2", false},
+      {"/srv", "xfs", false},
+      {"/proc2", "ext4", false},
+  };
+  EXPECT_EQ(pseudo_filesystem_holding(mounts, "/proc"), "proc");
+  EXPECT_EQ(pseudo_filesystem_holding(mounts, "/proc/sys/kernel"),
+            "proc");  // inside, not only the mount point
+  EXPECT_EQ(pseudo_filesystem_holding(mounts, "/sys/fs/cgroup/user.slice"), "cgroup2");
+  EXPECT_EQ(pseudo_filesystem_holding(mounts, "/proc2/data"), std::nullopt);  // a prefix is not a parent
+  EXPECT_EQ(pseudo_filesystem_holding(mounts, "/srv/data"), std::nullopt);
+  EXPECT_EQ(pseudo_filesystem_holding(mounts, "/etc"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace fimon

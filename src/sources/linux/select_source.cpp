@@ -3,9 +3,14 @@
 #include "core/log.hpp"
 #include "sources/linux/fanotify/fanotify_source.hpp"
 #include "sources/linux/inotify/inotify_source.hpp"
+#include "sources/linux/mounts.hpp"
 #include "sources/source.hpp"
 
 namespace fimon {
+
+std::function<bool(const std::string&)> make_unmonitorable_dir_predicate() {
+  return pseudo_filesystem_skipper();
+}
 
 Result<std::unique_ptr<Source>> make_source(const std::string& backend, const SourceContext& context) {
   if (backend == "fanotify" || backend == "auto") {
