@@ -37,9 +37,9 @@ const Mount* mount_of(const std::vector<Mount>& mounts, const std::string& path)
 }
 
 // Closes the pidfd an event may carry without decoding the rest of it.
-void close_pidfd_of(const fanotify_event_metadata* meta) {
-  const char* p = reinterpret_cast<const char*>(meta) + meta->metadata_len;
-  const char* end = reinterpret_cast<const char*>(meta) + meta->event_len;
+void close_pidfd_of(const char* event, const fanotify_event_metadata& meta) {
+  const char* p = event + meta.metadata_len;
+  const char* end = event + meta.event_len;
   while (p + sizeof(fanotify_event_info_header) <= end) {
     const auto* header = reinterpret_cast<const fanotify_event_info_header*>(p);
     if (header->len == 0 || p + header->len > end) return;
@@ -198,9 +198,16 @@ void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir,
 
 void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
   const WallTimeNs now = wall_clock_now();
-  const auto* meta = reinterpret_cast<const fanotify_event_metadata*>(buffer);
-  auto remaining = static_cast<ssize_t>(length);
-  for (; FAN_EVENT_OK(meta, remaining); meta = FAN_EVENT_NEXT(meta, remaining)) {
+  // Records carrying file handles are only 4-byte aligned and the metadata holds a u64, so each
+  // metadata header is copied out rather than read in place (UBSan: misaligned access).
+  std::size_t offset = 0;
+  while (length - offset >= sizeof(fanotify_event_metadata)) {
+    fanotify_event_metadata copy{};
+    std::memcpy(&copy, buffer + offset, sizeof copy);
+    if (copy.event_len < sizeof copy || copy.event_len > length - offset) break;
+    const char* event = buffer + offset;
+    const fanotify_event_metadata* meta = &copy;
+    offset += copy.event_len;
     ++stats_.events;
     if (meta->vers != FANOTIFY_METADATA_VERSION) {
       log::error("fanotify: unexpected metadata version ", static_cast<int>(meta->vers));
@@ -208,7 +215,7 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     }
     if (meta->fd >= 0) close(meta->fd);
     if (meta->pid == context_.own_pid) {  // the agent's own writes (state, logs): never events
-      close_pidfd_of(meta);
+      close_pidfd_of(event, copy);
       continue;
     }
     if (meta->mask & FAN_Q_OVERFLOW) {
@@ -225,8 +232,8 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     bool have_path = false, have_old = false, have_new = false, unresolved = false;
     int pidfd = -1;
     bool process_gone = false;
-    const char* p = reinterpret_cast<const char*>(meta) + meta->metadata_len;
-    const char* end = reinterpret_cast<const char*>(meta) + meta->event_len;
+    const char* p = event + meta->metadata_len;
+    const char* end = event + meta->event_len;
     while (p + sizeof(fanotify_event_info_header) <= end) {
       const auto* header = reinterpret_cast<const fanotify_event_info_header*>(p);
       if (header->len == 0 || p + header->len > end) break;
