@@ -97,7 +97,7 @@ int print_status(const std::string& state_dir, std::uint64_t fresh_within_s) {
   for (const auto& [key, value] : doc.items()) {
     std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
   }
-  const auto written = doc["unix_time"].is_number() ? doc["unix_time"].get<std::int64_t>() : 0;
+  const auto written = doc["unix_time"].is_number_integer() ? doc["unix_time"].get<std::int64_t>() : 0;
   const std::int64_t age = wall_clock_now() / 1'000'000'000 - written;
   std::cout << "age_s: " << age << '\n';
   if (age < 0 || static_cast<std::uint64_t>(age) > fresh_within_s) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_writer.hpp"
+#include "sinks/elasticsearch/json_fields.hpp"
 
 namespace fimon {
 
@@ -57,11 +58,11 @@ bool parse_bulk_response(const std::string& body, std::size_t expected, std::vec
       return false;
     }
     const auto& result = *item.begin();
-    r.status = result.value("status", 0);
+    r.status = static_cast<int>(integer_at(result, "status", 0, 999, 0));  // unreadable: retry
     r.outcome = outcome_for_status(r.status);
     if (const auto e = result.find("error"); e != result.end()) {
       if (e->is_object()) {
-        r.reason = e->value("type", std::string("error")) + ": " + e->value("reason", std::string());
+        r.reason = string_at(*e, "type", "error") + ": " + string_at(*e, "reason");
       } else if (e->is_string()) {
         r.reason = e->get<std::string>();
       }

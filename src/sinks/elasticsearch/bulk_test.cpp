@@ -52,6 +52,22 @@ TEST(BulkResponse, UnreadableOrMismatchedResponsesAreErrors) {
   EXPECT_FALSE(parse_bulk_response(R"({"errors":false})", 1, &items, &error));
 }
 
+TEST(BulkResponse, FieldsOfTheWrongTypeAreReadAsUnknownNotTrusted) {
+  // Found by fuzz/fuzz_bulk_response: a float status was undefined behaviour, a non-string error
+  // type an exception.
+  std::vector<BulkItemResult> items;
+  std::string error;
+  ASSERT_TRUE(parse_bulk_response(
+      R"({"items":[{"create":{"status":4.4e89}},{"create":{"status":"201"}},)"
+      R"({"create":{"status":400,"error":{"type":7,"reason":["x"]}}},{"create":{"status":-5}}]})",
+      4, &items, &error));
+  EXPECT_EQ(items[0].outcome, ItemOutcome::kRetry);
+  EXPECT_EQ(items[1].outcome, ItemOutcome::kRetry);
+  EXPECT_EQ(items[2].outcome, ItemOutcome::kRejected);
+  EXPECT_EQ(items[2].reason, "error: ");
+  EXPECT_EQ(items[3].outcome, ItemOutcome::kRetry);
+}
+
 TEST(BulkResponse, StatusClasses) {
   EXPECT_EQ(outcome_for_status(200), ItemOutcome::kDelivered);
   EXPECT_EQ(outcome_for_status(404), ItemOutcome::kRejected);

@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/text.hpp"
+#include "sinks/elasticsearch/json_fields.hpp"
+
 namespace fimon {
 
 std::string elasticsearch_error_reason(const std::string& body) {
@@ -10,11 +13,10 @@ std::string elasticsearch_error_reason(const std::string& body) {
   if (!doc.is_discarded() && doc.is_object()) {
     if (const auto e = doc.find("error"); e != doc.end()) {
       if (e->is_object()) {
-        std::string reason =
-            e->value("type", std::string("error")) + ": " + e->value("reason", std::string());
+        std::string reason = string_at(*e, "type", "error") + ": " + string_at(*e, "reason");
         if (const auto rc = e->find("root_cause");
             rc != e->end() && rc->is_array() && !rc->empty() && (*rc)[0].is_object()) {
-          const std::string root = (*rc)[0].value("reason", std::string());
+          const std::string root = string_at((*rc)[0], "reason");
           if (!root.empty() && reason.find(root) == std::string::npos) reason += " (" + root + ")";
         }
         return reason;
@@ -22,7 +24,7 @@ std::string elasticsearch_error_reason(const std::string& body) {
       if (e->is_string()) return e->get<std::string>();
     }
   }
-  return body.substr(0, 200);
+  return control_characters_escaped(to_valid_utf8(body.substr(0, 200)));
 }
 
 namespace {
@@ -79,8 +81,8 @@ Result<ClusterInfo> ElasticsearchClient::probe() {
     if (doc.is_discarded() || !doc.contains("version") || !doc["version"].is_object()) {
       return remote_error("GET / did not answer like Elasticsearch");
     }
-    info.version = doc["version"].value("number", std::string());
-    info.serverless = doc["version"].value("build_flavor", std::string()) == "serverless";
+    info.version = string_at(doc["version"], "number");
+    info.serverless = string_at(doc["version"], "build_flavor") == "serverless";
   } else {
     auto nodes = request("GET", "/_nodes/_local?filter_path=nodes.*.version", "", "");
     if (!nodes) return nodes.error();
@@ -92,7 +94,7 @@ Result<ClusterInfo> ElasticsearchClient::probe() {
                           " and node info is unavailable: is this Elasticsearch? " +
                           elasticsearch_error_reason(root->body));
     }
-    info.version = doc["nodes"].begin()->value("version", std::string());
+    info.version = string_at(*doc["nodes"].begin(), "version");
   }
   info.major = std::atoi(info.version.c_str());
   auto ilm = request("GET", "/_ilm/status", "", "");
