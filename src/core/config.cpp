@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/log.hpp"
+#include "core/text.hpp"
 
 namespace fimon {
 namespace {
@@ -286,7 +287,8 @@ Result<std::uint64_t> parse_duration_ms(const std::string& text) {
   return n * mul;
 }
 
-Status apply_yaml(const std::string& yaml_text, const std::string& origin, Config* config) {
+namespace {
+Status apply_yaml_unchecked(const std::string& yaml_text, const std::string& origin, Config* config) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -322,8 +324,10 @@ Status apply_yaml(const std::string& yaml_text, const std::string& origin, Confi
   }
   return {};
 }
+}  // namespace
 
-Result<CommandLine> parse_command_line(const std::vector<std::string>& args) {
+namespace {
+Result<CommandLine> parse_command_line_unchecked(const std::vector<std::string>& args) {
   CommandLine cl;
   std::size_t i = 0;
   if (i < args.size() && !args[i].empty() && args[i][0] != '-') cl.verb = args[i++];
@@ -340,7 +344,7 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& args) {
     std::ifstream in(value, std::ios::binary);
     if (!in) return config_error("config", "cannot read file '" + value + "'");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (auto s = apply_yaml(text, value, &cl.config); !s) return s.error();
+    if (auto s = apply_yaml_unchecked(text, value, &cl.config); !s) return s.error();
     cl.config.config_file = value;
   }
 
@@ -383,8 +387,10 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& args) {
   }
   return cl;
 }
+}  // namespace
 
-Status validate(const Config& c, const std::string& verb) {
+namespace {
+Status validate_unchecked(const Config& c, const std::string& verb) {
   for (const auto& w : c.watch) {
     if (w.empty() || w[0] != '/') return config_error("watch", "'" + w + "' is not an absolute path");
   }
@@ -421,6 +427,7 @@ Status validate(const Config& c, const std::string& verb) {
   }
   return {};
 }
+}  // namespace
 
 std::string describe(const Config& c) {
   std::ostringstream out;
@@ -478,6 +485,28 @@ std::string options_help() {
     out << "\n";
   }
   return out.str();
+}
+
+// Errors quote what the user wrote (values, the YAML parser's messages): keep them one line.
+namespace {
+Status one_line(Status s) {
+  if (s) return s;
+  return Error(s.error().kind(), control_characters_escaped(s.error().message()));
+}
+}  // namespace
+
+Status apply_yaml(const std::string& yaml_text, const std::string& origin, Config* config) {
+  return one_line(apply_yaml_unchecked(yaml_text, origin, config));
+}
+
+Result<CommandLine> parse_command_line(const std::vector<std::string>& args) {
+  auto parsed = parse_command_line_unchecked(args);
+  if (!parsed) return one_line(parsed.error()).error();
+  return parsed;
+}
+
+Status validate(const Config& c, const std::string& verb) {
+  return one_line(validate_unchecked(c, verb));
 }
 
 }  // namespace fimon

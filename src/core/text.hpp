@@ -35,4 +35,8 @@ std::string base64_encode(std::string_view bytes);
 // character and every invalid byte shown as '.'.
 std::string printable_text(std::string_view bytes);
 
+// Control characters (newlines, escape, NUL...) as \xHH, everything else unchanged: a message
+// quoting user input stays on one line and cannot forge log lines or move the cursor.
+std::string control_characters_escaped(std::string_view text);
+
 }  // namespace fimon

@@ -66,5 +66,10 @@ TEST(ToValidUtf8, ReplacesInvalidBytes) {
             "b");
 }
 
+TEST(Text, ControlCharactersAreEscapedOntoOneLine) {
+  EXPECT_EQ(control_characters_escaped("a\nb\x1b[2J\x7f\xc3\xa9"), "a\\x0ab\\x1b[2J\\x7f\xc3\xa9");
+  EXPECT_EQ(control_characters_escaped(std::string("nul\0x", 5)), "nul\\x00x");
+}
+
 }  // namespace
 }  // namespace fimon
