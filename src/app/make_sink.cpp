@@ -13,6 +13,7 @@ namespace fimon {
 platform::HttpOptions http_options(const Config& c) {
   platform::HttpOptions o;
   o.ca_file = c.es_ca_file;
+  if (auto pin = parse_sha256_fingerprint(c.es_ca_fingerprint)) o.pinned_sha256 = std::move(*pin);
   o.verify_tls = c.es_tls_verify;
   o.username = c.es_username;
   o.password = c.es_password;

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -66,6 +67,9 @@ const std::vector<Option>& options() {
           [](Config& c) { return &c.es_password; }),
       str("es-ca-file", Kind::kString, "PEM file of CAs trusted for Elasticsearch TLS",
           [](Config& c) { return &c.es_ca_file; }),
+      str("es-ca-fingerprint", Kind::kString,
+          "SHA-256 (hex, colons allowed) of a certificate the server presents, pinned as the trust anchor",
+          [](Config& c) { return &c.es_ca_fingerprint; }),
       boolean("es-tls-verify", "verify Elasticsearch's TLS certificate (keep true)",
               [](Config& c) { return &c.es_tls_verify; }),
       str("data-stream", Kind::kString, "target data stream (or index), logs-fimon.file-<namespace>",
@@ -385,6 +389,12 @@ Result<CommandLine> parse_command_line_unchecked(const std::vector<std::string>&
     flag_lists_seen.emplace_back(o->name);
     if (auto s = set_option(*o, o->name, {value}, append, &cl.config); !s) return s.error();
   }
+  // Secrets may also come from the environment (systemd EnvironmentFile= or LoadCredential=), never
+  // from argv, which every user can read in /proc/<pid>/cmdline.
+  if (const char* v = std::getenv("FIMON_ES_PASSWORD"); cl.config.es_password.empty() && v != nullptr)
+    cl.config.es_password = v;
+  if (const char* v = std::getenv("FIMON_ES_API_KEY"); cl.config.es_api_key.empty() && v != nullptr)
+    cl.config.es_api_key = v;
   return cl;
 }
 }  // namespace
@@ -399,6 +409,10 @@ Status validate_unchecked(const Config& c, const std::string& verb) {
     if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
       return config_error("es-url", "'" + u + "' is not an http:// or https:// URL");
     }
+  }
+  if (!c.es_ca_fingerprint.empty() && !parse_sha256_fingerprint(c.es_ca_fingerprint)) {
+    return config_error("es-ca-fingerprint",
+                        "'" + c.es_ca_fingerprint + "' is not a SHA-256 fingerprint (64 hex digits)");
   }
   if (!c.es_api_key.empty() && !c.es_username.empty()) {
     return config_error("es-api-key", "use either an API key or a username, not both");
@@ -507,6 +521,32 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& args) {
 
 Status validate(const Config& c, const std::string& verb) {
   return one_line(validate_unchecked(c, verb));
+}
+
+std::optional<std::vector<unsigned char>> parse_sha256_fingerprint(const std::string& text) {
+  std::vector<unsigned char> out;
+  int pending = -1;
+  for (const char ch : text) {
+    if (ch == ':') continue;
+    int v;
+    if (ch >= '0' && ch <= '9') {
+      v = ch - '0';
+    } else if (ch >= 'a' && ch <= 'f') {
+      v = ch - 'a' + 10;
+    } else if (ch >= 'A' && ch <= 'F') {
+      v = ch - 'A' + 10;
+    } else {
+      return std::nullopt;
+    }
+    if (pending < 0) {
+      pending = v;
+    } else {
+      out.push_back(static_cast<unsigned char>(pending * 16 + v));
+      pending = -1;
+    }
+  }
+  if (pending >= 0 || out.size() != 32) return std::nullopt;
+  return out;
 }
 
 }  // namespace fimon

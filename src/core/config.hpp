@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ struct Config {
   std::string es_username;
   std::string es_password;  // secret: read from es-password-file, never logged
   std::string es_ca_file;
+  std::string es_ca_fingerprint;  // SHA-256 of a certificate in the server's chain, pinned
   bool es_tls_verify = true;
   std::string data_stream = "logs-fimon.file-default";  // index mode: fimon-file-default
   std::string index_mode = "data_stream";               // data_stream | index
@@ -72,6 +74,9 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& args);
 
 // Loads YAML text into `config` (used by parse_command_line; exposed for tests).
 Status apply_yaml(const std::string& yaml_text, const std::string& origin, Config* config);
+
+// The 32 bytes of a SHA-256 fingerprint written as hex, with or without colons (openssl's form).
+std::optional<std::vector<unsigned char>> parse_sha256_fingerprint(const std::string& text);
 
 // Checks cross-option consistency after loading (e.g. run needs something to watch).
 Status validate(const Config& config, const std::string& verb);

@@ -12,6 +12,9 @@ namespace fimon::platform {
 
 struct HttpOptions {
   std::string ca_file;  // PEM bundle; empty = system trust store
+  // SHA-256 of a certificate the server presents (32 bytes): when set, verification succeeds only
+  // through a chain anchored at that certificate.
+  std::vector<unsigned char> pinned_sha256;
   bool verify_tls = true;
   std::string username;  // basic auth, with password
   std::string password;

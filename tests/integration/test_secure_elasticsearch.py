@@ -1,5 +1,8 @@
 """TLS verification and basic auth against a real security-enabled Elasticsearch."""
+import hashlib
 import os
+import ssl
+import subprocess
 
 import pytest
 
@@ -69,3 +72,44 @@ def test_setup_refused_by_elasticsearch_exits_nonzero_with_the_reason(fimon_bin,
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1, res.stderr
     assert "403" in lines[0] and "security_exception" in lines[0], res.stderr
+
+
+def server_certificate_sha256(url):
+    host, port = url.split("//", 1)[1].rstrip("/").split(":")
+    der = ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate((host, int(port))))
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))  # as openssl prints it
+
+
+def test_a_pinned_certificate_is_trusted_without_a_ca_file(fimon_bin, secure_es, password_file):
+    es, _, _ = secure_es
+    res = Agent.run_cli(fimon_bin, ["setup", "--es-url", es.url, "--es-ca-fingerprint",
+                                    server_certificate_sha256(es.url), "--es-username", "elastic",
+                                    "--es-password-file", password_file])
+    assert res.returncode == 0, res.stderr
+
+
+def test_a_wrong_pin_is_refused_even_with_the_right_ca(fimon_bin, secure_es, password_file):
+    es, ca, _ = secure_es
+    res = Agent.run_cli(fimon_bin, ["setup", "--es-url", es.url, "--es-ca-file", ca, "--es-ca-fingerprint", "ab" * 32,
+                                    "--es-username", "elastic", "--es-password-file", password_file])
+    assert res.returncode == 1
+    assert "certificate" in res.stderr.lower() or "ssl" in res.stderr.lower(), res.stderr
+
+
+def test_a_malformed_pin_is_a_config_error(fimon_bin):
+    res = Agent.run_cli(fimon_bin, ["check-config", "--watch", "/tmp", "--es-ca-fingerprint", "12:34"])
+    assert res.returncode == 2
+    assert "es-ca-fingerprint" in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+def test_the_password_can_come_from_the_environment_and_is_never_shown(fimon_bin, secure_es):
+    es, ca, password = secure_es
+    env = dict(os.environ, FIMON_ES_PASSWORD=password)
+    args = ["--es-url", es.url, "--es-ca-file", ca, "--es-username", "elastic"]
+    res = subprocess.run([fimon_bin, "setup", *args], capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    shown = subprocess.run([fimon_bin, "check-config", "--watch", "/tmp", *args], capture_output=True, text=True,
+                           env=env, timeout=60)
+    assert shown.returncode == 0 and password not in shown.stdout + shown.stderr
+    assert "<redacted>" in shown.stdout

@@ -1,13 +1,57 @@
 // libcurl transport. One easy handle per client, reused so connections (and TLS sessions) persist
 // between bulk requests. Credentials are set as libcurl options, never formatted into log text.
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
+#include <cstring>
 #include <mutex>
 
 #include "platform/http.hpp"
 
 namespace fimon::platform {
 namespace {
+
+// Certificate pinning (es-ca-fingerprint): a certificate the server presents whose SHA-256 is the
+// pinned one becomes a trust anchor for this verification, and the chain is then verified as usual
+// (signatures, dates, and curl's host name check afterwards). A matching certificate that does not
+// chain to the leaf proves nothing, so merely presenting it is not enough.
+int verify_with_pin(X509_STORE_CTX* ctx, void* arg) {
+  const auto* pin = static_cast<const std::vector<unsigned char>*>(arg);
+  const auto matches = [pin](X509* cert) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    return X509_digest(cert, EVP_sha256(), digest, &length) == 1 && length == pin->size() &&
+           std::memcmp(digest, pin->data(), length) == 0;
+  };
+  X509* anchor = nullptr;
+  if (X509* leaf = X509_STORE_CTX_get0_cert(ctx); leaf != nullptr && matches(leaf)) anchor = leaf;
+  STACK_OF(X509)* presented = X509_STORE_CTX_get0_untrusted(ctx);
+  for (int i = 0; anchor == nullptr && presented != nullptr && i < sk_X509_num(presented); ++i) {
+    if (matches(sk_X509_value(presented, i))) anchor = sk_X509_value(presented, i);
+  }
+  if (anchor == nullptr) {  // pinned means required: no other anchor will do
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  STACK_OF(X509)* trusted = sk_X509_new_null();
+  if (trusted == nullptr || sk_X509_push(trusted, anchor) == 0) {
+    sk_X509_free(trusted);
+    return 0;
+  }
+  X509_STORE_CTX_set0_trusted_stack(ctx, trusted);
+  X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_PARTIAL_CHAIN);
+  const int ok = X509_verify_cert(ctx);
+  X509_STORE_CTX_set0_trusted_stack(ctx, nullptr);
+  sk_X509_free(trusted);
+  return ok;
+}
+
+CURLcode install_pin(CURL*, void* ssl_ctx, void* pin) {
+  SSL_CTX_set_cert_verify_callback(static_cast<SSL_CTX*>(ssl_ctx), verify_with_pin, pin);
+  return CURLE_OK;
+}
 
 std::size_t append_body(char* data, std::size_t size, std::size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -39,6 +83,10 @@ class CurlClient final : public HttpClient {
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
     if (!options_.ca_file.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (options_.verify_tls && !options_.pinned_sha256.empty()) {
+      curl_easy_setopt(curl_, CURLOPT_SSL_CTX_FUNCTION, install_pin);
+      curl_easy_setopt(curl_, CURLOPT_SSL_CTX_DATA, &options_.pinned_sha256);
+    }
     if (!options_.username.empty()) {
       curl_easy_setopt(curl_, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
       curl_easy_setopt(curl_, CURLOPT_USERNAME, options_.username.c_str());
