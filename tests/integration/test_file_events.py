@@ -164,3 +164,20 @@ def test_shutdown_flushes_pending_changes(fimon_bin, es, stream, tree):
     docs = es.wait_for(stream, lambda d: by_path(d, path), timeout=5.0)
     assert by_path(docs, path)[0]["file"]["hash"]["sha256"] == sha256(b"written just before shutdown")
     assert "health (final)" in agent.log_text()
+
+
+def test_the_agent_keeps_only_the_capabilities_it_needs(agent, tree):
+    status = dict(line.split(":", 1) for line in open(f"/proc/{agent.proc.pid}/status").read().splitlines())
+    wanted = (1 << 2) | (1 << 19)  # CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE
+    for field in ("CapEff", "CapPrm", "CapBnd"):
+        assert int(status[field], 16) == wanted, (field, status[field])
+    assert int(status["NoNewPrivs"]) == 1
+    assert "capabilities kept: CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE" in agent.log_text()
+    # ...and still sees, reads and attributes a change by another process.
+    watched, _ = tree
+    path = watched / "after-drop"
+    subprocess.run(["sh", "-c", f"printf dropped > '{path}'"], check=True)
+    docs = agent.docs(lambda d: by_path(d, path))
+    doc = by_path(docs, path)[0]
+    assert doc["file"]["hash"]["sha256"] == sha256(b"dropped")
+    assert doc["process"]["pid"] > 0

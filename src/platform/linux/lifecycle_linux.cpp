@@ -1,12 +1,18 @@
 // Termination via a blocked signal set: SIGINT/SIGTERM are blocked in every thread (set before any
 // thread starts) and collected with sigtimedwait, so no async handler ever runs.
+#include <linux/capability.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 
 #include "platform/lifecycle.hpp"
+#include "platform/linux/errors.hpp"
 
 namespace fimon::platform {
 namespace {
@@ -49,6 +55,35 @@ bool stderr_is_terminal() {
 
 void restrict_created_files_to_owner() {
   ::umask(077);
+}
+
+Result<std::string> drop_privileges_after_start() {
+  constexpr int kKeep[] = {CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE};
+  const auto kept = [&](int cap) {
+    return std::find(std::begin(kKeep), std::end(kKeep), cap) != std::end(kKeep);
+  };
+  // The bounding set first: shrinking it needs CAP_SETPCAP, which the capset below gives up.
+  for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+    if (!kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL && errno != EPERM)
+      return errno_error(errno, "prctl(PR_CAPBSET_DROP)");
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return errno_error(errno, "capget");
+  __user_cap_data_struct next[_LINUX_CAPABILITY_U32S_3] = {};
+  std::string names;
+  for (const int cap : kKeep) {
+    const auto bit = 1U << (cap % 32);
+    if ((data[cap / 32].permitted & bit) == 0) continue;  // never had it (not root): nothing to keep
+    next[cap / 32].permitted |= bit;
+    next[cap / 32].effective |= bit;
+    names += names.empty() ? "" : ", ";
+    names += cap == CAP_DAC_READ_SEARCH ? "CAP_DAC_READ_SEARCH" : "CAP_SYS_PTRACE";
+  }
+  if (syscall(SYS_capset, &header, next) != 0) return errno_error(errno, "capset");
+  (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno_error(errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+  return names.empty() ? std::string("none") : names;
 }
 
 }  // namespace fimon::platform
