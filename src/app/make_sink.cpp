@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 
 #include "app/agent_context.hpp"
@@ -64,8 +65,11 @@ Result<std::unique_ptr<Sink>> make_sink(const Config& c, Queueing queueing) {
   o.flush_interval_ms = c.bulk_flush_ms;
   o.dead_letter_path = (std::filesystem::path(c.state_dir) / "dead-letter.ndjson").string();
   if (queueing == Queueing::kSpool) {
+    // Segments of at most a quarter of the cap, so delivered ones are deleted long before it binds.
+    const std::uint64_t segment =
+        std::clamp<std::uint64_t>(c.spool_max_bytes / 4, 4096, std::uint64_t{16} << 20);
     auto spool = Spool::open({(std::filesystem::path(c.state_dir) / "spool").string(), c.spool_max_bytes,
-                              std::uint64_t{16} << 20, c.spool_fsync_ms});
+                              segment, c.spool_fsync_ms});
     if (!spool) return spool.error();
     o.queue = std::move(spool.value());
   }

@@ -80,6 +80,7 @@ void Pipeline::dispatch_loop() {
 void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
   Analyzer analyzer(analyzer_options(config_), store_, shadows_);
   while (auto item = queue.pop()) {
+    if (not_queued_ > 0) continue;  // shutdown with nowhere to queue: the start-up scan will see it
     {
       // The baseline update and the queued event go together: no commit between them.
       CommitGateEntry inside(commit_gate_);
@@ -97,6 +98,12 @@ void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
 
 void Pipeline::commit() {
   commit_gate_.alone([this] {
+    // An event that could not be queued must not have its baseline committed: rolled back, the
+    // change is found again by the next start-up scan (and reported with the same id).
+    if (not_queued_ > 0) {
+      if (auto s = store_->rollback(); !s) log::error(s.error().message());
+      return;
+    }
     sink_->sync();
     if (auto s = store_->flush(); !s) log::error(s.error().message());
   });
@@ -105,7 +112,7 @@ void Pipeline::commit() {
 void Pipeline::deliver(FileEvent event) {
   event.sequence = ++stats_.sequence;
   const std::string id = document_id(context_, event);
-  sink_->submit(Document{id, encode_ecs_document(event, context_, id, wall_clock_now())});
+  if (!sink_->submit(Document{id, encode_ecs_document(event, context_, id, wall_clock_now())})) ++not_queued_;
 }
 
 void Pipeline::drain_and_stop() {
@@ -119,6 +126,11 @@ void Pipeline::drain_and_stop() {
     if (w.joinable()) w.join();
   }
   if (store_ != nullptr && !workers_.empty()) commit();
+  if (not_queued_ > 0) {
+    log::warn(not_queued_.load(),
+              " changes could not be queued before shutdown (Elasticsearch unreachable and the ",
+              "spool full); their baseline was not updated, so the next start-up scan reports them");
+  }
 }
 
 }  // namespace fimon

@@ -69,6 +69,7 @@ class Pipeline final : public ChangeSink {
   std::vector<std::unique_ptr<BoundedQueue<WorkItem>>> queues_;  // one per worker
   PipelineStats stats_;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> not_queued_{0};  // events the sink refused at shutdown
   std::thread dispatcher_;
   std::vector<std::thread> workers_;
 };

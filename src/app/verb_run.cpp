@@ -31,7 +31,7 @@ class HealthReporter {
     if (!ship) return;
     log::info("health: ", health_line(report));
     const std::string id = document_id(context_, ++shipped_);
-    sink_.submit(Document{id, encode_health_document(report, context_, id, wall_clock_now())});
+    sink_.offer(Document{id, encode_health_document(report, context_, id, wall_clock_now())});
   }
   void final() {
     const HealthReport report = current();
@@ -125,6 +125,7 @@ int run_agent(const Config& c) {
   stop_scan = true;
   if (catch_up.joinable()) catch_up.join();
   (*source)->stop();
+  sink.begin_shutdown();  // a full queue that cannot drain must not hold the shutdown forever
   pipeline.drain_and_stop();
   sink.close(kShutdownDeliveryMs);
   health.final();

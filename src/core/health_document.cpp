@@ -26,7 +26,7 @@ const std::vector<std::pair<const char*, const char*>>& health_counter_names() {
       {"queue_full", "times the spool filled and analysis had to wait"},
       {"queue_errors", "failed spool writes or syncs (disk full...), retried"},
       {"spool_documents", "documents waiting in the spool"},
-      {"spool_bytes", "bytes held by the spool"},
+      {"spool_bytes", "spool bytes not yet acknowledged by Elasticsearch"},
       {"es_requests", "_bulk requests sent"},
       {"es_latency_ms", "mean _bulk round trip since start, in ms"},
   };

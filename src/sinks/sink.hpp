@@ -31,7 +31,14 @@ struct SinkStats {
 class Sink {
  public:
   virtual ~Sink() = default;
-  virtual void submit(Document doc) = 0;
+  // Queues a document, waiting while the queue is full. False when it was not queued (the queue
+  // stayed full after begin_shutdown()): the caller must then not record the change as reported.
+  virtual bool submit(Document doc) = 0;
+  // Queues a document only if there is room now (health reports: never worth blocking for).
+  virtual bool offer(Document doc) { return submit(std::move(doc)); }
+  // Shutdown has begun: submit() stops waiting for room that may never come (Elasticsearch down,
+  // spool full) and answers false instead.
+  virtual void begin_shutdown() {}
   // Makes what was submitted durable, where the sink can (the spool); called before the baseline
   // commits, so no recorded change lacks its queued event.
   virtual void sync() {}

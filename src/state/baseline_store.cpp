@@ -249,6 +249,13 @@ Status BaselineStore::commit_locked() {
   return s;
 }
 
+Status BaselineStore::rollback() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!in_transaction_) return {};
+  in_transaction_ = false;
+  return exec("ROLLBACK");
+}
+
 Status BaselineStore::flush() {
   std::lock_guard<std::mutex> lock(mutex_);
   return commit_locked();

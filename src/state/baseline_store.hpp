@@ -75,6 +75,8 @@ class BaselineStore {
   // writes then never commit on their own, and commit_due() says when a commit is wanted.
   void set_caller_commits(bool on) { caller_commits_ = on; }
   bool commit_due();
+  // Drops the writes grouped since the last commit.
+  Status rollback();
 
   // Manifests are stored packed: per chunk a little-endian u32 length and u64 digest (offsets follow).
   static std::string pack_manifest(const std::vector<Chunk>& manifest);

@@ -29,6 +29,7 @@ class FaultProxy:
         self.schedule = itertools.cycle(schedule)
         self.max_body = max_body  # bulk bodies larger than this get 413
         self.slow_seconds = slow_seconds
+        self.huge_answers = False  # answer everything with 100 MB of JSON-looking bytes
         self.lock = threading.Lock()
         self.counts = {}
         self.server = None
@@ -63,6 +64,9 @@ class FaultProxy:
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
+                if proxy.huge_answers:
+                    proxy.fault("huge")
+                    return self.huge()
                 action = proxy.next_action() if self.path.startswith("/_bulk") else FORWARD
                 if proxy.max_body is not None and body and len(body) > proxy.max_body:
                     proxy.fault("413")
@@ -85,6 +89,8 @@ class FaultProxy:
                     proxy.fault(action)
                     time.sleep(proxy.slow_seconds)
                 proxy.fault("forwarded")
+                if self.path.startswith("/_bulk"):
+                    proxy.fault("bulk-forwarded")
                 self.answer(status, data, headers.get("Content-Type", "application/json"))
 
             def forward(self, body):
@@ -104,6 +110,20 @@ class FaultProxy:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def huge(self):
+                size = 100 * 1000 * 1000
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                chunk = b"[" * (1 << 20)
+                try:
+                    for _ in range(size // len(chunk)):
+                        self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should
+                self.close_connection = True
 
             def reset(self):
                 # SO_LINGER 0: close() sends RST, like a crashed peer or a dropped connection.

@@ -231,3 +231,75 @@ def test_a_refused_document_goes_to_the_dead_letter_file(fimon_bin, es, installe
     assert any(d["document"]["file"]["path"] == str(watched / "refused") for d in lines)
     final = status_of(fimon_bin, state)
     assert final["rejected"] == final["dead_lettered"] and int(final["rejected"]) >= 1, final
+
+
+def test_a_full_spool_pauses_analysis_and_loses_nothing(fimon_bin, es, stream, tree, proxy):
+    watched, state = tree
+    # 256 KiB of spool holds about 150 documents; Elasticsearch is unreachable while 1,000 files
+    # are written, so analysis must wait (the coalescer holding the rest) rather than drop.
+    agent = Agent(fimon_bin, Elasticsearch(proxy.url), stream, watched, state,
+                  extra=["--spool-max-size", "256KiB"])
+    proxy.down()
+    writer = Writer(watched, 1000)
+    writer.start()
+    paths = writer.finish()
+    try:
+        agent.wait_log("spool full", timeout=60)
+        deadline = time.monotonic() + 15  # status.json is rewritten every 5 s
+        during = status_of(fimon_bin, state)
+        while int(during["queue_full"]) < 1 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            during = status_of(fimon_bin, state)
+        assert int(during["queue_full"]) >= 1 and int(during["spool_bytes"]) <= 256 * 1024, during
+        assert int(during["pending_files"]) > 0, during  # held back, not dropped
+        proxy.up()
+        assert_each_exactly_once(es, stream, paths, timeout=180)
+    finally:
+        agent.stop()
+    assert status_of(fimon_bin, state)["dropped"] == "0"
+
+
+def test_several_hosts_take_turns_and_a_dead_one_is_skipped(fimon_bin, es, stream, tree, proxy):
+    watched, state = tree
+    dead = FaultProxy(es.url).start()
+    dead.down()  # refuses connections for the whole test
+    agent = Agent(fimon_bin, Elasticsearch(proxy.url), stream, watched, state,
+                  extra=["--es-url", dead.url, "--es-url", es.url, "--bulk-max-docs", "50"])
+    writer = Writer(watched, 500)
+    writer.start()
+    paths = writer.finish()
+    try:
+        assert_each_exactly_once(es, stream, paths, timeout=120)
+    finally:
+        agent.stop()
+        dead.stop()
+    assert proxy.counts.get("bulk-forwarded", 0) > 0, "the first host never took a _bulk: no round-robin"
+
+
+def test_a_huge_answer_is_refused_not_buffered(fimon_bin, proxy):
+    proxy.huge_answers = True
+    res = Agent.run_cli(fimon_bin, ["setup", "--es-url", proxy.url])
+    assert res.returncode == 1
+    assert "larger than 64 MiB" in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+def test_shutdown_with_a_full_spool_and_no_elasticsearch_loses_nothing(fimon_bin, es, stream, tree, proxy):
+    """The changes that cannot be queued at shutdown keep their old baseline, so the next start
+    reports them: nothing is lost, and the agent does not hang waiting for room."""
+    watched, state = tree
+    first = Agent(fimon_bin, Elasticsearch(proxy.url), stream, watched, state, extra=["--spool-max-size", "128KiB"])
+    proxy.down()
+    writer = Writer(watched, 600)
+    writer.start()
+    paths = writer.finish()
+    first.wait_log("spool full", timeout=60)
+    started = time.monotonic()
+    first.stop()
+    assert time.monotonic() - started < 20, "shutdown waited for a queue that could not drain"
+    assert "could not be queued before shutdown" in first.log_text()
+    proxy.up()
+    second = Agent(fimon_bin, Elasticsearch(proxy.url), stream, watched, state, extra=["--spool-max-size", "128KiB"])
+    try:
+        assert_each_exactly_once(es, stream, paths, timeout=180)
+    finally:
+        second.stop()

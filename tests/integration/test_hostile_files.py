@@ -1,5 +1,6 @@
 """Odd files and odd trees (issue 4): never opened when they must not be, never read when they are
 huge, never a crash. Each test ends by checking the agent still reports a plain file."""
+import fcntl
 import hashlib
 import os
 import pathlib
@@ -155,3 +156,16 @@ def test_the_watched_directory_deleted_and_recreated(agent, tree):
     watched.mkdir()
     time.sleep(0.5)
     still_alive(agent, watched, "after-recreate")
+
+
+def test_a_locked_file_is_still_read(agent, tree):
+    watched, _ = tree
+    path = watched / "locked"
+    with open(path, "wb") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)  # advisory, as every lock on Linux is for readers like us
+        fcntl.lockf(f, fcntl.LOCK_EX)
+        f.write(b"locked content")
+        f.flush()
+        docs = agent.docs(lambda d: any(x["file"].get("hash", {}).get("sha256") == sha256(b"locked content")
+                                        for x in by_path(d, path)), timeout=20)
+        assert by_path(docs, path)

@@ -53,8 +53,14 @@ CURLcode install_pin(CURL*, void* ssl_ctx, void* pin) {
   return CURLE_OK;
 }
 
+// Whatever answers (a proxy, a captive portal, something hostile) cannot make the agent buffer
+// without limit: a _bulk answer for the largest batch is a few MiB.
+constexpr std::size_t kMaxResponseBytes = std::size_t{64} << 20;
+
 std::size_t append_body(char* data, std::size_t size, std::size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* body = static_cast<std::string*>(user);
+  if (body->size() + size * count > kMaxResponseBytes) return 0;  // curl aborts: CURLE_WRITE_ERROR
+  body->append(data, size * count);
   return size * count;
 }
 
@@ -118,6 +124,10 @@ class CurlClient final : public HttpClient {
     const CURLcode rc = curl_easy_perform(curl_);
     curl_slist_free_all(headers);
     if (!auth.empty()) std::fill(auth.begin(), auth.end(), '\0');
+    if (rc == CURLE_WRITE_ERROR && response.body.size() + CURL_MAX_WRITE_SIZE > kMaxResponseBytes) {
+      return io_error(method + " " + url + ": the answer is larger than " +
+                      std::to_string(kMaxResponseBytes >> 20) + " MiB; refused");
+    }
     if (rc != CURLE_OK) {
       return io_error(method + " " + url + ": " + (error[0] ? error : curl_easy_strerror(rc)));
     }

@@ -9,7 +9,7 @@ namespace fimon {
 
 class ConsoleSink final : public Sink {
  public:
-  void submit(Document doc) override;
+  bool submit(Document doc) override;
   void close(std::uint64_t deadline_ms) override;
   const SinkStats& stats() const override { return stats_; }
 

@@ -37,13 +37,13 @@ ElasticsearchSink::~ElasticsearchSink() {
   close(0);
 }
 
-void ElasticsearchSink::submit(Document doc) {
+bool ElasticsearchSink::queue(Document doc, bool wait_for_room) {
   std::unique_lock<std::mutex> lock(mutex_);
-  for (;;) {
+  for (int attempt = 0;; ++attempt) {
     if (closing_) {
       ++stats_.dropped;
       log::error("elasticsearch: a document arrived after shutdown began and was dropped");
-      return;
+      return false;
     }
     lock.unlock();
     const Status appended = queue_->append(doc);
@@ -53,7 +53,12 @@ void ElasticsearchSink::submit(Document doc) {
       if (full_) log::info("elasticsearch: the queue has room again; analysis resumes");
       full_ = false;
       wake_shipper_.notify_one();
-      return;
+      return true;
+    }
+    // Shutting down: a little patience (Elasticsearch may be draining the queue), then give up.
+    if (!wait_for_room || (shutting_down_ && (gave_up_ || attempt >= 2))) {
+      gave_up_ = gave_up_ || shutting_down_;  // the next ones need not wait either
+      return false;
     }
     if (appended.error().kind() == ErrorKind::kExhausted) {
       // Analysis waits here; the coalescer keeps merging changes per file meanwhile.
@@ -68,6 +73,12 @@ void ElasticsearchSink::submit(Document doc) {
     }
     space_available_.wait_for(lock, kQueueRetry);
   }
+}
+
+void ElasticsearchSink::begin_shutdown() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  shutting_down_ = true;
+  space_available_.notify_all();
 }
 
 void ElasticsearchSink::sync() {

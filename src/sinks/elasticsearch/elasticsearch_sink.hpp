@@ -45,7 +45,9 @@ class ElasticsearchSink final : public Sink {
   static Result<std::unique_ptr<ElasticsearchSink>> create(ElasticsearchSinkOptions options);
   ~ElasticsearchSink() override;
 
-  void submit(Document doc) override;
+  bool submit(Document doc) override { return queue(std::move(doc), true); }
+  bool offer(Document doc) override { return queue(std::move(doc), false); }
+  void begin_shutdown() override;
   void sync() override;
   void close(std::uint64_t deadline_ms) override;
   const SinkStats& stats() const override { return stats_; }
@@ -54,6 +56,7 @@ class ElasticsearchSink final : public Sink {
 
  private:
   ElasticsearchSink(ElasticsearchSinkOptions options, std::unique_ptr<ElasticsearchClient> client);
+  bool queue(Document doc, bool wait_for_room);
   void run();
   // Sends until every document is delivered or refused (true), or shutdown's deadline passes.
   bool ship(std::vector<Document> batch);
@@ -71,6 +74,8 @@ class ElasticsearchSink final : public Sink {
   std::condition_variable wake_shipper_;
   std::condition_variable space_available_;
   bool closing_ = false;
+  bool shutting_down_ = false;
+  bool gave_up_ = false;
   bool full_ = false;
   SteadyTime deadline_{};
   std::thread shipper_;

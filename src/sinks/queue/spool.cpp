@@ -185,8 +185,8 @@ Status Spool::start_segment(std::uint64_t number) {
 Status Spool::append(const Document& doc) {
   const std::string record = encode_record(doc);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (total_bytes_ + record.size() > options_.max_bytes)
-    return exhausted("spool full (" + std::to_string(total_bytes_) + " of " +
+  if (unacknowledged_bytes() + record.size() > options_.max_bytes)
+    return exhausted("spool full (" + std::to_string(unacknowledged_bytes()) + " of " +
                      std::to_string(options_.max_bytes) + " bytes)");
   if (segments_[write_segment_] + record.size() > options_.segment_bytes && segments_[write_segment_] > 0) {
     if (auto s = start_segment(write_segment_ + 1); !s) return s;
@@ -334,7 +334,15 @@ std::uint64_t Spool::unread() const {
 
 std::uint64_t Spool::bytes() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return total_bytes_;
+  return unacknowledged_bytes();
+}
+
+std::uint64_t Spool::unacknowledged_bytes() const {
+  // What is acknowledged at the start of the oldest segment stays on disk until the segment goes,
+  // but it no longer counts against the cap.
+  const bool oldest_partly_acknowledged =
+      !segments_.empty() && segments_.begin()->first == acknowledged_.segment;
+  return total_bytes_ - (oldest_partly_acknowledged ? std::min(acknowledged_.offset, total_bytes_) : 0);
 }
 
 }  // namespace fimon

@@ -53,7 +53,7 @@ class Spool final : public DocumentQueue {
   Status acknowledge(QueuePosition end) override;
   Status sync() override;
   std::uint64_t unread() const override;
-  std::uint64_t bytes() const override;
+  std::uint64_t bytes() const override;  // not yet acknowledged (what the cap applies to)
   bool durable() const override { return true; }
   const SpoolStats& stats() const { return stats_; }
 
@@ -62,6 +62,7 @@ class Spool final : public DocumentQueue {
   Status replay();
   Status start_segment(std::uint64_t number);
   std::string segment_path(std::uint64_t number) const;
+  std::uint64_t unacknowledged_bytes() const;  // mutex held
   bool read_exact(void* out, std::size_t size);
   struct Record {
     Document doc;

@@ -115,6 +115,17 @@ TEST_F(SpoolTest, RefusesWhenFullAndTakesMoreOnceAcknowledged) {
   EXPECT_TRUE(spool->append(doc(n)).ok());
 }
 
+TEST_F(SpoolTest, AcknowledgedBytesStopCountingAgainstTheCapBeforeTheirSegmentGoes) {
+  auto spool = open(2048, 1 << 20);  // one segment far larger than the cap
+  int n = 0;
+  while (spool->append(doc(n)).ok()) ++n;
+  QueuePosition end;
+  ASSERT_FALSE(spool->read(1000, 1 << 20, &end).empty());
+  ASSERT_TRUE(spool->acknowledge(end).ok());
+  EXPECT_EQ(spool->bytes(), 0U);
+  EXPECT_TRUE(spool->append(doc(n)).ok());  // room again although the segment is still on disk
+}
+
 TEST_F(SpoolTest, KeepsARecordThatDoesNotFitTheBatchForTheNext) {
   auto spool = open();
   for (int n = 0; n < 5; ++n) ASSERT_TRUE(spool->append(doc(n)).ok());
