@@ -37,7 +37,7 @@ ElasticsearchSink::~ElasticsearchSink() {
   close(0);
 }
 
-bool ElasticsearchSink::queue(Document doc, bool wait_for_room) {
+bool ElasticsearchSink::queue(const Document& doc, bool wait_for_room) {
   std::unique_lock<std::mutex> lock(mutex_);
   for (int attempt = 0;; ++attempt) {
     if (closing_) {

@@ -45,8 +45,8 @@ class ElasticsearchSink final : public Sink {
   static Result<std::unique_ptr<ElasticsearchSink>> create(ElasticsearchSinkOptions options);
   ~ElasticsearchSink() override;
 
-  bool submit(Document doc) override { return queue(std::move(doc), true); }
-  bool offer(Document doc) override { return queue(std::move(doc), false); }
+  bool submit(Document doc) override { return queue(doc, true); }
+  bool offer(Document doc) override { return queue(doc, false); }
   void begin_shutdown() override;
   void sync() override;
   void close(std::uint64_t deadline_ms) override;
@@ -56,7 +56,7 @@ class ElasticsearchSink final : public Sink {
 
  private:
   ElasticsearchSink(ElasticsearchSinkOptions options, std::unique_ptr<ElasticsearchClient> client);
-  bool queue(Document doc, bool wait_for_room);
+  bool queue(const Document& doc, bool wait_for_room);
   void run();
   // Sends until every document is delivered or refused (true), or shutdown's deadline passes.
   bool ship(std::vector<Document> batch);
