@@ -73,6 +73,7 @@ ScanSummary scan_against_baseline(const PathFilter& filter, BaselineStore& store
     if (!listed) log::error(listed.error().message());
   }
   for (auto& path : gone) {
+    if (stop) break;
     WorkItem item;
     item.action = Action::kDeleted;
     item.path = std::move(path);

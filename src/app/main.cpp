@@ -34,6 +34,8 @@ namespace {
 int run_main(int argc, char** argv) {
   fimon::platform::prepare_termination_handling();
   fimon::platform::restrict_created_files_to_owner();
+  // Before any thread exists: capabilities are per thread, and every thread inherits this set.
+  const auto kept_capabilities = fimon::platform::drop_unneeded_privileges();
   std::vector<std::string> args(argv + 1, argv + argc);
   auto cl = fimon::parse_command_line(args);
   if (!cl) {
@@ -69,6 +71,11 @@ int run_main(int argc, char** argv) {
   fimon::log::Level level;
   fimon::log::parse_level(config.log_level, &level);
   fimon::log::set_level(level);
+  if (kept_capabilities) {
+    fimon::log::debug("privileges dropped; capabilities kept: ", *kept_capabilities);
+  } else {
+    fimon::log::warn("could not drop privileges: ", kept_capabilities.error().message());
+  }
 
   if (verb == "check-config") {
     std::cout << fimon::describe(config);

@@ -104,7 +104,7 @@ void Pipeline::commit() {
       if (auto s = store_->rollback(); !s) log::error(s.error().message());
       return;
     }
-    sink_->sync();
+    if (!sink_->sync()) return;  // events not durable: the baseline must not get ahead of them
     if (auto s = store_->flush(); !s) log::error(s.error().message());
   });
 }

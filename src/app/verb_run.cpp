@@ -85,12 +85,7 @@ int run_agent(const Config& c) {
     log::error(s.error().message());
     return 1;
   }
-  // Marks are set and descriptors open: from here on reading files is all the agent needs.
-  if (auto kept = platform::drop_privileges_after_start(); kept) {
-    log::info("privileges dropped; capabilities kept: ", *kept);
-  } else {
-    log::warn("could not drop privileges: ", kept.error().message());
-  }
+
   // Catch up on what changed while the agent was not running, while live events already flow.
   std::atomic<bool> stop_scan{false};
   std::thread catch_up;
@@ -122,10 +117,10 @@ int run_agent(const Config& c) {
     }
   }
   log::info("stopping: flushing pending changes");
+  sink.begin_shutdown();  // a full queue that cannot drain must not hold the shutdown forever
   stop_scan = true;
   if (catch_up.joinable()) catch_up.join();
   (*source)->stop();
-  sink.begin_shutdown();  // a full queue that cannot drain must not hold the shutdown forever
   pipeline.drain_and_stop();
   sink.close(kShutdownDeliveryMs);
   health.final();

@@ -18,11 +18,12 @@ long long current_pid();
 // Everything the agent creates (state, spool, shadows, status, dead letters) is owner-only,
 // whatever the caller's umask: it may hold file contents and paths of a whole host.
 void restrict_created_files_to_owner();
-// Once the file activity sources are set up, gives up every privilege monitoring no longer needs
-// (Linux: all capabilities but CAP_DAC_READ_SEARCH, to read any file and resolve file handles, and
-// CAP_SYS_PTRACE, to name other users' processes; the bounding set shrinks too and no_new_privs is
-// set, so nothing can be regained). Returns what was kept, for the log.
-Result<std::string> drop_privileges_after_start();
+// Gives up every privilege the agent never uses. Linux: all capabilities but CAP_SYS_ADMIN
+// (fanotify), CAP_DAC_READ_SEARCH (read any file, resolve file handles) and CAP_SYS_PTRACE (name
+// other users' processes); the bounding set shrinks too and no_new_privs is set, so nothing can be
+// regained. Capabilities belong to each thread: call it before any thread starts, so all inherit
+// the reduced set. Returns what was kept, for the log.
+Result<std::string> drop_unneeded_privileges();
 // True when standard error is a terminal (progress lines redraw themselves there).
 bool stderr_is_terminal();
 

@@ -41,7 +41,8 @@ class Sink {
   virtual void begin_shutdown() {}
   // Makes what was submitted durable, where the sink can (the spool); called before the baseline
   // commits, so no recorded change lacks its queued event.
-  virtual void sync() {}
+  // True when it is durable (or the sink cannot do better); false: do not rely on it yet.
+  virtual bool sync() { return true; }
   // Delivers what is queued (trying at most until `deadline_ms` from now), then stops.
   virtual void close(std::uint64_t deadline_ms) = 0;
   virtual const SinkStats& stats() const = 0;

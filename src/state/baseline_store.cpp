@@ -213,6 +213,9 @@ sqlite3_stmt* BaselineStore::cached(const std::string& sql) {
 }
 
 Status BaselineStore::begin_write() {
+  // After SQLITE_FULL/IOERR SQLite may roll the transaction back itself: start a new one rather
+  // than let writes autocommit ahead of their events.
+  if (in_transaction_ && sqlite3_get_autocommit(db_) != 0) in_transaction_ = false;
   if (in_transaction_) return {};
   if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
   in_transaction_ = true;

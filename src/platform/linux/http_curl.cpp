@@ -89,9 +89,11 @@ class CurlClient final : public HttpClient {
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
     curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
     if (!options_.ca_file.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, options_.ca_file.c_str());
-    if (options_.verify_tls && !options_.pinned_sha256.empty()) {
-      curl_easy_setopt(curl_, CURLOPT_SSL_CTX_FUNCTION, install_pin);
-      curl_easy_setopt(curl_, CURLOPT_SSL_CTX_DATA, &options_.pinned_sha256);
+    if (options_.verify_tls && !options_.pinned_sha256.empty() &&
+        (curl_easy_setopt(curl_, CURLOPT_SSL_CTX_FUNCTION, install_pin) != CURLE_OK ||
+         curl_easy_setopt(curl_, CURLOPT_SSL_CTX_DATA, &options_.pinned_sha256) != CURLE_OK)) {
+      return io_error(url +
+                      ": this libcurl cannot pin certificates (es-ca-fingerprint); refusing to connect");
     }
     if (!options_.username.empty()) {
       curl_easy_setopt(curl_, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);

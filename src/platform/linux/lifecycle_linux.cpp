@@ -57,8 +57,8 @@ void restrict_created_files_to_owner() {
   ::umask(077);
 }
 
-Result<std::string> drop_privileges_after_start() {
-  constexpr int kKeep[] = {CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE};
+Result<std::string> drop_unneeded_privileges() {
+  constexpr int kKeep[] = {CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE};
   const auto kept = [&](int cap) {
     return std::find(std::begin(kKeep), std::end(kKeep), cap) != std::end(kKeep);
   };
@@ -78,7 +78,9 @@ Result<std::string> drop_privileges_after_start() {
     next[cap / 32].permitted |= bit;
     next[cap / 32].effective |= bit;
     names += names.empty() ? "" : ", ";
-    names += cap == CAP_DAC_READ_SEARCH ? "CAP_DAC_READ_SEARCH" : "CAP_SYS_PTRACE";
+    names += cap == CAP_SYS_ADMIN         ? "CAP_SYS_ADMIN"
+             : cap == CAP_DAC_READ_SEARCH ? "CAP_DAC_READ_SEARCH"
+                                          : "CAP_SYS_PTRACE";
   }
   if (syscall(SYS_capset, &header, next) != 0) return errno_error(errno, "capset");
   (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);

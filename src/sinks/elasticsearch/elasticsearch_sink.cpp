@@ -81,9 +81,11 @@ void ElasticsearchSink::begin_shutdown() {
   space_available_.notify_all();
 }
 
-void ElasticsearchSink::sync() {
-  if (auto s = queue_->sync(); !s && log::should_log_occurrence(++stats_.queue_errors))
-    log::error("elasticsearch: cannot sync the spool: ", s.error().message());
+bool ElasticsearchSink::sync() {
+  const Status s = queue_->sync();
+  if (!s && log::should_log_occurrence(++stats_.queue_errors))
+    log::error("elasticsearch: cannot sync the spool: ", s.error().message(), " (the baseline waits)");
+  return s.ok();
 }
 
 void ElasticsearchSink::close(std::uint64_t deadline_ms) {
@@ -96,7 +98,7 @@ void ElasticsearchSink::close(std::uint64_t deadline_ms) {
   wake_shipper_.notify_all();
   space_available_.notify_all();
   if (shipper_.joinable()) shipper_.join();
-  sync();
+  (void)sync();
   if (const std::uint64_t left = queue_->unread(); left > 0) {
     if (queue_->durable()) {
       log::info("elasticsearch: ", left, " documents stay in the spool and are sent at the next start");
@@ -119,13 +121,16 @@ void ElasticsearchSink::run() {
     lock.unlock();
     QueuePosition end;
     std::vector<Document> batch = queue_->read(options_.max_docs, options_.max_bytes, &end);
-    const bool done = batch.empty() || ship(std::move(batch));
+    const bool nothing_read = batch.empty();
+    const bool done = nothing_read || ship(std::move(batch));
     if (done) {
       if (auto s = queue_->acknowledge(end); !s) log::error("elasticsearch: ", s.error().message());
     }
     lock.lock();
     space_available_.notify_all();
     if (!done) return;  // shutdown's deadline: what is left stays queued
+    // Nothing readable although records are counted (a corrupt stretch was skipped): no busy loop.
+    if (nothing_read && !closing_) wake_shipper_.wait_for(lock, interval);
   }
 }
 

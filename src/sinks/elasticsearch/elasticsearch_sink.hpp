@@ -48,7 +48,7 @@ class ElasticsearchSink final : public Sink {
   bool submit(Document doc) override { return queue(doc, true); }
   bool offer(Document doc) override { return queue(doc, false); }
   void begin_shutdown() override;
-  void sync() override;
+  bool sync() override;
   void close(std::uint64_t deadline_ms) override;
   const SinkStats& stats() const override { return stats_; }
   std::uint64_t queued_bytes() const override { return queue_->bytes(); }

@@ -175,7 +175,10 @@ Status Spool::replay() {
 Status Spool::start_segment(std::uint64_t number) {
   auto file = platform::AppendFile::open(segment_path(number));
   if (!file) return file.error();
-  if (writer_ && dirty_) (void)writer_->sync();  // the closed segment is complete on disk
+  if (writer_ && dirty_) {  // the closed segment must be complete on disk before it is left
+    if (auto s = writer_->sync(); !s) return s;
+    dirty_ = false;
+  }
   writer_ = std::move(file.value());
   write_segment_ = number;
   segments_.emplace(number, 0);
@@ -196,6 +199,9 @@ Status Spool::append(const Document& doc) {
     ++stats_.write_errors;
     std::error_code ec;  // a partial record must not stay behind the valid ones
     fs::resize_file(segment_path(write_segment_), before, ec);
+    if (ec || fs::file_size(segment_path(write_segment_), ec) != before) {
+      (void)start_segment(write_segment_ + 1);  // cannot cut it off: never append behind it
+    }
     return s;
   }
   segments_[write_segment_] = before + record.size();
@@ -206,10 +212,9 @@ Status Spool::append(const Document& doc) {
   if (options_.fsync_interval_ms == 0 ||
       now - last_sync_ >= std::chrono::milliseconds(options_.fsync_interval_ms)) {
     last_sync_ = now;
-    dirty_ = false;
-    return writer_->sync();
+    if (writer_->sync()) dirty_ = false;  // a failed sync is retried by the next one (sync())
   }
-  return {};
+  return {};  // the record is written: reporting failure now would make the caller append it twice
 }
 
 bool Spool::read_exact(void* out, std::size_t size) {
@@ -254,7 +259,8 @@ std::optional<Spool::Record> Spool::next_record() {
     std::string payload;
     bool ok = read_exact(header.data(), kHeaderSize);
     const std::uint32_t size = get_u32(header.data() + 4);
-    ok = ok && get_u32(header.data()) == kMagic && size <= kMaxPayload;
+    ok = ok && get_u32(header.data()) == kMagic && size <= kMaxPayload &&
+         cursor_.offset + kHeaderSize + size <= segment->second;  // within what the writer completed
     if (ok) {
       payload.resize(size);
       ok = read_exact(payload.data(), size) && XXH32(payload.data(), size, 0) == get_u32(header.data() + 8) &&
@@ -322,9 +328,10 @@ Status Spool::acknowledge(QueuePosition end) {
 Status Spool::sync() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!dirty_) return {};
-  dirty_ = false;
   last_sync_ = steady_now();
-  return writer_->sync();
+  if (auto s = writer_->sync(); !s) return s;  // stays dirty: nothing may count as durable yet
+  dirty_ = false;
+  return {};
 }
 
 std::uint64_t Spool::unread() const {
