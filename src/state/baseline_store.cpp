@@ -212,13 +212,15 @@ sqlite3_stmt* BaselineStore::cached(const std::string& sql) {
   return it->second;
 }
 
+// SQLite's own state, not a flag of ours: after SQLITE_FULL/IOERR it may have rolled the
+// transaction back by itself, and writes must then not autocommit ahead of their events.
+bool BaselineStore::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
+
 Status BaselineStore::begin_write() {
-  // After SQLITE_FULL/IOERR SQLite may roll the transaction back itself: start a new one rather
-  // than let writes autocommit ahead of their events.
-  if (in_transaction_ && sqlite3_get_autocommit(db_) != 0) in_transaction_ = false;
-  if (in_transaction_) return {};
+  if (in_transaction()) return {};
   if (auto s = exec("BEGIN IMMEDIATE"); !s) return s;
-  in_transaction_ = true;
   grouped_writes_ = 0;
   transaction_started_ = steady_now();
   return {};
@@ -239,23 +241,18 @@ Status BaselineStore::end_write() {
 
 bool BaselineStore::commit_due() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return in_transaction_ &&
+  return in_transaction() &&
          (grouped_writes_ >= kMaxGroupedWrites || steady_now() - transaction_started_ >= kMaxTransactionAge);
 }
 
 Status BaselineStore::commit_locked() {
-  if (!in_transaction_) return {};
-  Status s = exec("COMMIT");
-  // A failed COMMIT (disk full) leaves the transaction open to be committed later, unless SQLite
-  // rolled it back itself.
-  if (s || sqlite3_get_autocommit(db_) != 0) in_transaction_ = false;
-  return s;
+  if (!in_transaction()) return {};
+  return exec("COMMIT");  // if it fails (disk full), the transaction stays open for a later commit
 }
 
 Status BaselineStore::rollback() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!in_transaction_) return {};
-  in_transaction_ = false;
+  if (!in_transaction()) return {};
   return exec("ROLLBACK");
 }
 

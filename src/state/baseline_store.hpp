@@ -92,12 +92,12 @@ class BaselineStore {
   Status begin_write();
   Status end_write();
   Status commit_locked();
+  bool in_transaction() const;
   // The hot statements are prepared once (mutex held).
   sqlite3_stmt* cached(const std::string& sql);
 
   std::mutex mutex_;
   sqlite3* db_;
-  bool in_transaction_ = false;
   bool caller_commits_ = false;
   unsigned grouped_writes_ = 0;
   SteadyTime transaction_started_{};
