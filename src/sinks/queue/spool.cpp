@@ -64,6 +64,17 @@ std::optional<std::uint64_t> segment_number(const std::string& name) {
   return n;
 }
 
+// The two checks every record passes, at replay and when shipped: a plausible header, then a
+// payload matching its checksum that splits into a document.
+using RecordHeader = std::array<unsigned char, kHeaderSize>;
+bool header_plausible(const RecordHeader& header) {
+  return get_u32(header.data()) == kMagic && get_u32(header.data() + 4) <= kMaxPayload;
+}
+bool payload_intact(const RecordHeader& header, const std::string& payload, Document* doc) {
+  return XXH32(payload.data(), payload.size(), 0) == get_u32(header.data() + 8) &&
+         decode_payload(payload, doc);
+}
+
 // Reads whole records from `path` starting at `offset`; returns the end of the last good one.
 struct SegmentScan {
   std::uint64_t valid_end = 0;
@@ -76,12 +87,12 @@ SegmentScan scan_segment(const std::string& path, std::uint64_t offset) {
   std::ifstream in(path, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(offset));
   const auto file_size = static_cast<std::uint64_t>(fs::file_size(path));
-  std::array<unsigned char, kHeaderSize> header{};
+  RecordHeader header{};
   std::string payload;
   while (scan.valid_end < file_size) {
     if (!in.read(reinterpret_cast<char*>(header.data()), kHeaderSize)) return scan;  // torn header
     const std::uint32_t size = get_u32(header.data() + 4);
-    if (get_u32(header.data()) != kMagic || size > kMaxPayload) {
+    if (!header_plausible(header)) {
       scan.corrupt = true;
       return scan;
     }
@@ -89,7 +100,7 @@ SegmentScan scan_segment(const std::string& path, std::uint64_t offset) {
     payload.resize(size);
     if (!in.read(payload.data(), size)) return scan;
     Document doc;
-    if (XXH32(payload.data(), size, 0) != get_u32(header.data() + 8) || !decode_payload(payload, &doc)) {
+    if (!payload_intact(header, payload, &doc)) {
       scan.corrupt = true;
       return scan;
     }
@@ -254,17 +265,16 @@ std::optional<Spool::Record> Spool::next_record() {
         left -= n;
       }
     }
-    std::array<unsigned char, kHeaderSize> header{};
+    RecordHeader header{};
     Record record;
     std::string payload;
     bool ok = read_exact(header.data(), kHeaderSize);
     const std::uint32_t size = get_u32(header.data() + 4);
-    ok = ok && get_u32(header.data()) == kMagic && size <= kMaxPayload &&
+    ok = ok && header_plausible(header) &&
          cursor_.offset + kHeaderSize + size <= segment->second;  // within what the writer completed
     if (ok) {
       payload.resize(size);
-      ok = read_exact(payload.data(), size) && XXH32(payload.data(), size, 0) == get_u32(header.data() + 8) &&
-           decode_payload(payload, &record.doc);
+      ok = read_exact(payload.data(), size) && payload_intact(header, payload, &record.doc);
     }
     if (!ok) {  // checked at replay or written by us since: the disk changed under us
       ++stats_.corrupt_records;
