@@ -49,6 +49,13 @@ class Elasticsearch:
             ) from e
         assert status == 200, f"Elasticsearch at {self.url} answered {status}"
 
+    def health_summary(self):
+        try:
+            status, health = self.request("GET", "/_cluster/health")
+            return f"{status} {health}"
+        except Exception as e:  # noqa: BLE001 - a diagnostic line, never the failure itself
+            return f"unreachable ({e})"
+
     def search(self, index, query=None, size=2000):
         self.request("POST", f"/{index}/_refresh")
         # File events only: the agent's health reports (event.kind: metric) share the data stream.
@@ -100,7 +107,12 @@ class Agent:
         return self.log_path.read_text(errors="replace")
 
     def docs(self, predicate, timeout=15.0):
-        return self.es.wait_for(self.stream, predicate, timeout)
+        try:
+            return self.es.wait_for(self.stream, predicate, timeout)
+        except AssertionError as e:
+            # What the agent said is what tells a slow Elasticsearch from a missed event.
+            tail = "\n".join(self.log_text().splitlines()[-40:])
+            raise AssertionError(f"{e}\nElasticsearch: {self.es.health_summary()}\nagent log (tail):\n{tail}") from None
 
     def stop(self, sig=signal.SIGINT):
         if self.proc.poll() is None:
