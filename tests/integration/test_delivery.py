@@ -112,7 +112,7 @@ def test_elasticsearch_stopped_for_60s_under_1000_files_per_second(fimon_bin, es
         assert time.monotonic() - stopped < 75, "the writer could not keep 1,000 files/s"
         during = status_of(fimon_bin, state)
     finally:
-        dev_elasticsearch("start")
+        dev_elasticsearch("start", keep_data=True)
     try:
         assert int(during["spool_documents"]) > 0, during
         assert int(during["delivered"]) == 0, during
@@ -231,6 +231,38 @@ def test_a_refused_document_goes_to_the_dead_letter_file(fimon_bin, es, installe
     assert any(d["document"]["file"]["path"] == str(watched / "refused") for d in lines)
     final = status_of(fimon_bin, state)
     assert final["rejected"] == final["dead_lettered"] and int(final["rejected"]) >= 1, final
+
+
+def test_a_cluster_that_cannot_create_the_stream_keeps_the_events_until_it_can(fimon_bin, es, stream, tree):
+    """The cluster's shard limit reached (as on a long-lived test node): the data stream cannot be
+    created, every item comes back 400 validation_exception. That is the cluster's problem, not the
+    documents': nothing is dead-lettered, and all arrive once an operator lifts the limit."""
+    watched, state = tree
+    _, health = es.request("GET", "/_cluster/health")
+    shards_now = health["active_shards"] + health["unassigned_shards"]
+
+    def shard_limit(value):
+        status, res = es.request("PUT", "/_cluster/settings", {"persistent": {"cluster.max_shards_per_node": value}})
+        assert status == 200, res
+
+    shard_limit(shards_now)
+    try:
+        agent = Agent(fimon_bin, es, stream, watched, state)
+        writer = Writer(watched, 50)
+        writer.start()
+        paths = writer.finish()
+        agent.wait_log("maximum normal shards open", timeout=30)
+        during = status_of(fimon_bin, state)
+        assert during["delivered"] == "0" and during["dead_lettered"] == "0", during
+    finally:
+        shard_limit(None)
+    try:
+        assert_each_exactly_once(es, stream, paths, timeout=120)
+    finally:
+        agent.stop()
+    assert "kept and retried" in agent.log_text()
+    after = status_of(fimon_bin, state)
+    assert after["dead_lettered"] == "0" and after["rejected"] == "0", after
 
 
 def test_a_full_spool_pauses_analysis_and_loses_nothing(fimon_bin, es, stream, tree, proxy):

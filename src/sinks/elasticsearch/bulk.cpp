@@ -24,10 +24,16 @@ std::string build_bulk_body(const std::string& index, const std::vector<Document
   return body;
 }
 
-ItemOutcome outcome_for_status(int status) {
+ItemOutcome outcome_for(int status, std::string_view reason) {
   if (status == 200 || status == 201) return ItemOutcome::kDelivered;
   if (status == 409) return ItemOutcome::kDuplicate;
   if (status == 429 || status >= 500 || status == 0) return ItemOutcome::kRetry;
+  if (status == 401 || status == 403) return ItemOutcome::kRetry;
+  const auto is = [&](std::string_view type) { return reason.substr(0, type.size()) == type; };
+  if (is("cluster_block_exception") || is("index_closed_exception") || is("index_not_found_exception"))
+    return ItemOutcome::kRetry;
+  if (is("validation_exception") && reason.find("shards") != std::string_view::npos)
+    return ItemOutcome::kRetry;
   return ItemOutcome::kRejected;
 }
 
@@ -59,7 +65,6 @@ bool parse_bulk_response(const std::string& body, std::size_t expected, std::vec
     }
     const auto& result = *item.begin();
     r.status = static_cast<int>(integer_at(result, "status", 0, 999, 0));  // unreadable: retry
-    r.outcome = outcome_for_status(r.status);
     if (const auto e = result.find("error"); e != result.end()) {
       if (e->is_object()) {
         r.reason = string_at(*e, "type", "error") + ": " + string_at(*e, "reason");
@@ -67,6 +72,7 @@ bool parse_bulk_response(const std::string& body, std::size_t expected, std::vec
         r.reason = e->get<std::string>();
       }
     }
+    r.outcome = outcome_for(r.status, r.reason);
     out->push_back(std::move(r));
   }
   return true;

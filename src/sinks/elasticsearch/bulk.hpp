@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sinks/sink.hpp"
@@ -16,7 +17,7 @@ std::string build_bulk_body(const std::string& index, const std::vector<Document
 enum class ItemOutcome {
   kDelivered,  // 200/201
   kDuplicate,  // 409: an earlier attempt already delivered it
-  kRetry,      // 429, 5xx: try again later
+  kRetry,      // 429, 5xx, or a refusal about the cluster rather than the document: try again later
   kRejected,   // any other 4xx: will never be accepted (mapping error, bad document)
 };
 
@@ -31,6 +32,11 @@ struct BulkItemResult {
 bool parse_bulk_response(const std::string& body, std::size_t expected, std::vector<BulkItemResult>* out,
                          std::string* error);
 
-ItemOutcome outcome_for_status(int status);
+// `reason` is Elasticsearch's "type: reason". Some 4xx answers describe the cluster, not the
+// document: no privilege (401/403), a write block, a closed or missing index with auto-creation
+// off, the cluster's shard limit reached when the data stream must be created. An operator fixes
+// those, and the documents are then accepted as they are: keep them (spooled) and retry, rather
+// than dead-letter every event while the cluster is misconfigured.
+ItemOutcome outcome_for(int status, std::string_view reason);
 
 }  // namespace fimon

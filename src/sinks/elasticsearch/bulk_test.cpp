@@ -69,9 +69,32 @@ TEST(BulkResponse, FieldsOfTheWrongTypeAreReadAsUnknownNotTrusted) {
 }
 
 TEST(BulkResponse, StatusClasses) {
-  EXPECT_EQ(outcome_for_status(200), ItemOutcome::kDelivered);
-  EXPECT_EQ(outcome_for_status(404), ItemOutcome::kRejected);
-  EXPECT_EQ(outcome_for_status(500), ItemOutcome::kRetry);
+  EXPECT_EQ(outcome_for(200, ""), ItemOutcome::kDelivered);
+  EXPECT_EQ(outcome_for(404, ""), ItemOutcome::kRejected);
+  EXPECT_EQ(outcome_for(500, ""), ItemOutcome::kRetry);
+}
+
+TEST(BulkResponse, RefusalsAboutTheClusterAreRetriedNotDeadLettered) {
+  // What the dev cluster answered when its shard limit stopped the data stream being created.
+  EXPECT_EQ(
+      outcome_for(400,
+                  "validation_exception: Validation Failed: 1: this action would add [2] shards, but this "
+                  "cluster currently has [88]/[88] maximum normal shards open;"),
+      ItemOutcome::kRetry);
+  EXPECT_EQ(
+      outcome_for(403, "cluster_block_exception: index [x] blocked by: [FORBIDDEN/8/index write (api)];"),
+      ItemOutcome::kRetry);
+  EXPECT_EQ(outcome_for(403, "security_exception: action [indices:data/write/bulk[s]] is unauthorized"),
+            ItemOutcome::kRetry);
+  EXPECT_EQ(outcome_for(401, "security_exception: unable to authenticate user"), ItemOutcome::kRetry);
+  EXPECT_EQ(outcome_for(404, "index_not_found_exception: no such index [logs-fimon.file-x]"),
+            ItemOutcome::kRetry);
+  EXPECT_EQ(outcome_for(400, "index_closed_exception: closed"), ItemOutcome::kRetry);
+  // The document itself is wrong: it never will be accepted.
+  EXPECT_EQ(outcome_for(400, "document_parsing_exception: [1:10] failed to parse field [file.size]"),
+            ItemOutcome::kRejected);
+  EXPECT_EQ(outcome_for(400, "validation_exception: id is too long"), ItemOutcome::kRejected);
+  EXPECT_EQ(outcome_for(413, ""), ItemOutcome::kRejected);
 }
 
 }  // namespace

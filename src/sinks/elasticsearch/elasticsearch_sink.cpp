@@ -186,8 +186,8 @@ std::vector<Document> ElasticsearchSink::attempt(std::vector<Document>& batch) {
     return retry;
   }
   if (response->status != 200) {
-    const ItemOutcome whole = outcome_for_status(static_cast<int>(response->status));
     const std::string reason = elasticsearch_error_reason(response->body);
+    const ItemOutcome whole = outcome_for(static_cast<int>(response->status), reason);
     if (whole == ItemOutcome::kRejected) {
       for (const auto& doc : batch)
         refuse(doc, static_cast<int>(response->status), "_bulk refused: " + reason);
@@ -213,6 +213,11 @@ std::vector<Document> ElasticsearchSink::attempt(std::vector<Document>& batch) {
         ++stats_.duplicates;
         break;
       case ItemOutcome::kRetry:
+        if (items[k].status != 429 && items[k].status < 500 &&
+            log::should_log_occurrence(++cluster_refusals_)) {
+          log::warn("elasticsearch: document refused for a reason the cluster's operator must fix: ",
+                    items[k].reason, " (kept and retried)");
+        }
         retry.push_back(std::move(batch[k]));
         break;
       case ItemOutcome::kRejected:

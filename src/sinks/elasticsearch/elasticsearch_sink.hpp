@@ -69,6 +69,7 @@ class ElasticsearchSink final : public Sink {
   std::unique_ptr<ElasticsearchClient> client_;
   std::unique_ptr<DeadLetterFile> dead_letters_;
   SinkStats stats_;
+  unsigned long long cluster_refusals_ = 0;  // shipper thread only: rate-limits their warning
 
   std::mutex mutex_;
   std::condition_variable wake_shipper_;
