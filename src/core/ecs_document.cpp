@@ -11,6 +11,10 @@
 namespace fimon {
 namespace {
 
+// fim.path_prefix lists this many ancestor directories: deeper levels add bytes to every document
+// and are better matched with a query on file.path.
+constexpr std::size_t kMaxPathPrefixes = 8;
+
 const char* event_type(Action a) {
   switch (a) {
     case Action::kCreated:
@@ -228,6 +232,11 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
   w.key("fim").begin_object();
   w.field("source", e.source);
   if (path_escaped) w.field("path_escaped", true);
+  if (const auto prefixes = path_prefixes(e.path, kMaxPathPrefixes); !prefixes.empty()) {
+    w.key("path_prefix").begin_array();
+    for (const auto p : prefixes) w.value(escape_path(p).text);
+    w.end_array();
+  }
   if (!e.hash_skipped.empty()) w.field("hash_skipped", e.hash_skipped);
   if (!e.writers.empty()) w.field("process_resolved", e.writers.front().resolved);
   if (e.entropy) w.field("entropy", *e.entropy);

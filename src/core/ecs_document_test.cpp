@@ -111,6 +111,7 @@ TEST(EcsDocument, CarriesTheEcsShape) {
   EXPECT_EQ(doc["data_stream"]["namespace"], "default");
   EXPECT_EQ(doc["file"]["name"], "report.tar.gz");
   EXPECT_EQ(doc["file"]["directory"], "/srv");
+  EXPECT_EQ(doc["fim"]["path_prefix"], nlohmann::json::array({"/srv"}));
   EXPECT_EQ(doc["file"]["extension"], "gz");
   EXPECT_EQ(doc["file"]["mode"], "4755");
   EXPECT_EQ(doc["file"]["hash"]["sha256"], "aa");
@@ -140,6 +141,7 @@ TEST(EcsDocument, HostileNamesStayValidJsonAndReversible) {
   const auto doc = nlohmann::json::parse(json);
   EXPECT_EQ(doc["fim"]["path_escaped"], true);
   EXPECT_EQ(unescape_path(doc["file"]["path"].get<std::string>()), e.path);
+  EXPECT_EQ(doc["fim"]["path_prefix"], nlohmann::json::array({"/tmp"}));
   EXPECT_FALSE(doc.contains("process"));
 }
 

@@ -83,6 +83,8 @@ const std::vector<FieldSpec>& ecs_fields() {
         {"fim.source", "keyword", "mechanism that saw the change: fanotify | inotify | scan"},
         {"fim.path_escaped", "boolean",
          "file.path holds \\xHH escapes for bytes that are not printable UTF-8"},
+        {"fim.path_prefix", "keyword",
+         "ancestor directories of file.path, shallowest first, up to 8 (filter by path prefix)"},
         {"fim.hash_skipped", "keyword",
          "why there is no hash: too_large | vanished | permission_denied | ..."},
         {"fim.process_resolved", "boolean", "false when the writer had exited before it could be looked up"},

@@ -58,6 +58,15 @@ std::string_view path_dirname(std::string_view path) {
   return path.substr(0, slash);
 }
 
+std::vector<std::string_view> path_prefixes(std::string_view path, std::size_t max_depth) {
+  std::vector<std::string_view> out;
+  for (std::size_t slash = path.find('/', 1); slash != std::string_view::npos && out.size() < max_depth;
+       slash = path.find('/', slash + 1)) {
+    if (path[slash - 1] != '/') out.push_back(path.substr(0, slash));  // "//" adds no level
+  }
+  return out;
+}
+
 std::string path_join(std::string_view dir, std::string_view name) {
   std::string out(dir);
   if (out.empty() || out.back() != '/') out += '/';

@@ -22,6 +22,9 @@ bool path_is_within(std::string_view path, std::string_view root);
 
 std::string_view path_basename(std::string_view path);
 std::string_view path_dirname(std::string_view path);
+// The ancestor directories of `path`, shallowest first, root excluded, at most `max_depth` of them:
+// "/etc/ssh/sshd_config" -> "/etc", "/etc/ssh". What a "path prefix" filter matches on exactly.
+std::vector<std::string_view> path_prefixes(std::string_view path, std::size_t max_depth);
 std::string path_join(std::string_view dir, std::string_view name);
 
 class PathFilter {

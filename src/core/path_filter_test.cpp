@@ -46,6 +46,12 @@ TEST(PathHelpers, SplitAndJoin) {
   EXPECT_EQ(path_basename("/a/b.txt"), "b.txt");
   EXPECT_EQ(path_dirname("/a/b.txt"), "/a");
   EXPECT_EQ(path_dirname("/b"), "/");
+  using Prefixes = std::vector<std::string_view>;
+  EXPECT_EQ(path_prefixes("/etc/ssh/sshd_config", 8), (Prefixes{"/etc", "/etc/ssh"}));
+  EXPECT_EQ(path_prefixes("/a/b/c/d", 2), (Prefixes{"/a", "/a/b"}));
+  EXPECT_EQ(path_prefixes("/file", 8), Prefixes{});
+  EXPECT_EQ(path_prefixes("C:/Windows/System32/x.dll", 8),
+            (Prefixes{"C:", "C:/Windows", "C:/Windows/System32"}));
   EXPECT_EQ(path_join("/", "x"), "/x");
   EXPECT_EQ(path_join("/a", "x"), "/a/x");
 }
