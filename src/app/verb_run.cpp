@@ -1,6 +1,7 @@
 // `fimon run`: sources -> pipeline -> sink until SIGINT/SIGTERM, then flush and exit 0.
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "app/agent_context.hpp"
@@ -9,6 +10,7 @@
 #include "app/pipeline.hpp"
 #include "app/verbs.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "platform/lifecycle.hpp"
 #include "sinks/elasticsearch/client.hpp"
 
@@ -31,7 +33,9 @@ class HealthReporter {
     if (!ship) return;
     log::info("health: ", health_line(report));
     const std::string id = document_id(context_, ++shipped_);
-    sink_.offer(Document{id, encode_health_document(report, context_, id, wall_clock_now())});
+    const HealthReport* previous = last_shipped_ ? &*last_shipped_ : nullptr;
+    sink_.offer(Document{id, encode_health_document(report, previous, context_, id, wall_clock_now())});
+    last_shipped_ = report;
   }
   void final() {
     const HealthReport report = current();
@@ -52,6 +56,7 @@ class HealthReporter {
   Sink& sink_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::uint64_t shipped_ = 0;
+  std::optional<HealthReport> last_shipped_;  // what fim.health.increase.* is measured from
 };
 
 void report_cluster(const Config& c) {
@@ -59,7 +64,8 @@ void report_cluster(const Config& c) {
   if (!client) return;
   auto info = (*client)->probe();
   if (info) {
-    log::info("elasticsearch: ", info->version, " at ", c.es_urls.front(), ", shipping to ", c.data_stream);
+    log::info("elasticsearch: ", info->version, " at ", url_without_credentials(c.es_urls.front()),
+              ", shipping to ", c.data_stream);
   } else {
     log::warn("elasticsearch: ", info.error().message(), " (events are kept and retried)");
   }

@@ -15,8 +15,12 @@ void add_health_fields(std::vector<FieldSpec>& fields) {
     for (const auto& [name, description] : health_counter_names())
       out.emplace_back(std::string("fim.health.") + name,
                        std::string("health (event.kind: metric): ") + description);
+    for (const char* name : health_increase_names())
+      out.emplace_back(std::string("fim.health.increase.") + name,
+                       std::string("health (event.kind: metric): increase of fim.health.") + name +
+                           " since the agent's previous report");
     return out;
-  }();
+  }();  // FieldSpec holds views: the texts live here, for the program's life
   for (const auto& [name, description] : texts) fields.push_back({name, "long", description});
 }
 }  // namespace

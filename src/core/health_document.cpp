@@ -1,5 +1,7 @@
 #include "core/health_document.hpp"
 
+#include <string_view>
+
 #include "core/ecs_fields.hpp"
 #include "core/json_writer.hpp"
 
@@ -33,8 +35,24 @@ const std::vector<std::pair<const char*, const char*>>& health_counter_names() {
   return names;
 }
 
-std::string encode_health_document(const HealthReport& report, const AgentContext& ctx, const std::string& id,
-                                   WallTimeNs now) {
+const std::vector<const char*>& health_increase_names() {
+  static const std::vector<const char*> names = {"kernel_drops", "rescans",    "unresolved",
+                                                 "retried",      "rejected",   "dead_lettered",
+                                                 "dropped",      "queue_full", "queue_errors"};
+  return names;
+}
+
+namespace {
+std::uint64_t counter(const HealthReport& report, std::string_view name) {
+  for (const auto& [n, value] : report.counters) {
+    if (n == name) return value;
+  }
+  return 0;
+}
+}  // namespace
+
+std::string encode_health_document(const HealthReport& report, const HealthReport* previous,
+                                   const AgentContext& ctx, const std::string& id, WallTimeNs now) {
   JsonWriter w;
   w.begin_object();
   w.field("@timestamp", format_rfc3339(now));
@@ -54,6 +72,13 @@ std::string encode_health_document(const HealthReport& report, const AgentContex
   w.field("source", report.backend);
   w.key("health").begin_object();
   for (const auto& [name, value] : report.counters) w.field(name, value);
+  w.key("increase").begin_object();
+  for (const char* name : health_increase_names()) {
+    const std::uint64_t now_value = counter(report, name);
+    const std::uint64_t before = previous ? counter(*previous, name) : 0;
+    w.field(name, now_value >= before ? now_value - before : now_value);
+  }
+  w.end_object();
   w.end_object();
   w.end_object();
   w.end_object();

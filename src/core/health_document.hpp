@@ -22,7 +22,13 @@ struct HealthReport {
 // The fim.health.<name> counters every report carries, with what they count.
 const std::vector<std::pair<const char*, const char*>>& health_counter_names();
 
-std::string encode_health_document(const HealthReport& report, const AgentContext& ctx, const std::string& id,
-                                   WallTimeNs now);
+// The counters of lost or degraded coverage whose increase since the previous report each report
+// also carries, as fim.health.increase.<name>. Running totals restart with the agent and cannot be
+// added up across hosts; increases can: their sum over time and hosts is "drops per interval".
+const std::vector<const char*>& health_increase_names();
+
+// `previous`: the report shipped before this one in the same run, or null for the first.
+std::string encode_health_document(const HealthReport& report, const HealthReport* previous,
+                                   const AgentContext& ctx, const std::string& id, WallTimeNs now);
 
 }  // namespace fimon

@@ -39,4 +39,8 @@ std::string printable_text(std::string_view bytes);
 // quoting user input stays on one line and cannot forge log lines or move the cursor.
 std::string control_characters_escaped(std::string_view text);
 
+// A URL as it may be shown: "https://user:secret@host/" -> "https://host/". Passwords in URLs
+// must not reach logs or the terminal.
+std::string url_without_credentials(std::string_view url);
+
 }  // namespace fimon

@@ -71,5 +71,13 @@ TEST(Text, ControlCharactersAreEscapedOntoOneLine) {
   EXPECT_EQ(control_characters_escaped(std::string("nul\0x", 5)), "nul\\x00x");
 }
 
+TEST(Text, UrlsAreShownWithoutCredentials) {
+  EXPECT_EQ(url_without_credentials("https://elastic:s3cret@kb.example:5601/base"),
+            "https://kb.example:5601/base");
+  EXPECT_EQ(url_without_credentials("http://kb:5601/path@x"), "http://kb:5601/path@x");
+  EXPECT_EQ(url_without_credentials("http://kb:5601"), "http://kb:5601");
+  EXPECT_EQ(url_without_credentials("not a url"), "not a url");
+}
+
 }  // namespace
 }  // namespace fimon
