@@ -15,7 +15,9 @@ const char* kUsage =
     "usage: fimon <verb> [options]\n"
     "verbs:\n"
     "  run           monitor the watched trees and ship events\n"
-    "  setup         install the index template (and ILM policy) in Elasticsearch\n"
+    "  setup         install the index template (and ILM policy) in Elasticsearch; with\n"
+    "                --kibana-url, import the dashboard into Kibana\n"
+    "  export-dashboard  print the dashboard's saved objects (NDJSON) for a manual import\n"
     "  scan          one pass over the watched trees\n"
     "  status        print the running agent's health (exit 1 when it has not reported lately)\n"
     "  check-config  validate the configuration and print it (secrets redacted)\n"
@@ -52,6 +54,7 @@ int run_main(int argc, char** argv) {
     std::cout << "fimon " << fimon::kFimonVersion << "\n";
     return 0;
   }
+  if (verb == "export-dashboard") return fimon::run_export_dashboard();
   if (verb != "run" && verb != "setup" && verb != "scan" && verb != "status" && verb != "check-config") {
     return usage_error("unknown verb '" + verb + "'");
   }

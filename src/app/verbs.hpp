@@ -19,6 +19,7 @@ namespace fimon {
 
 int run_agent(const Config& config);
 int run_setup(const Config& config);
+int run_export_dashboard();
 int run_scan(const Config& config);
 
 // What run and scan share: who we are, where documents go, and what is watched (the agent's own

@@ -72,6 +72,12 @@ const std::vector<Option>& options() {
           [](Config& c) { return &c.es_ca_fingerprint; }),
       boolean("es-tls-verify", "verify Elasticsearch's TLS certificate (keep true)",
               [](Config& c) { return &c.es_tls_verify; }),
+      str("kibana-url", Kind::kString, "Kibana URL: `fimon setup` imports the dashboard there",
+          [](Config& c) { return &c.kibana_url; }),
+      str("kibana-space", Kind::kString, "Kibana space for the dashboard (empty: the default space)",
+          [](Config& c) { return &c.kibana_space; }),
+      str("kibana-ca-file", Kind::kString, "PEM file of CAs trusted for Kibana TLS (default: the system's)",
+          [](Config& c) { return &c.kibana_ca_file; }),
       str("data-stream", Kind::kString, "target data stream (or index), logs-fimon.file-<namespace>",
           [](Config& c) { return &c.data_stream; }),
       str("index-mode", Kind::kChoice, "data_stream (default) or index for clusters without data streams",
@@ -409,6 +415,14 @@ Status validate_unchecked(const Config& c, const std::string& verb) {
     if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
       return config_error("es-url", "'" + u + "' is not an http:// or https:// URL");
     }
+  }
+  if (!c.kibana_url.empty() && c.kibana_url.rfind("http://", 0) != 0 &&
+      c.kibana_url.rfind("https://", 0) != 0) {
+    return config_error("kibana-url", "'" + c.kibana_url + "' is not an http:// or https:// URL");
+  }
+  // Kibana's space ids: lowercase letters, digits, '_' and '-'.
+  if (c.kibana_space.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
+    return config_error("kibana-space", "'" + c.kibana_space + "' is not a space id (a-z, 0-9, _ and -)");
   }
   if (!c.es_ca_fingerprint.empty() && !parse_sha256_fingerprint(c.es_ca_fingerprint)) {
     return config_error("es-ca-fingerprint",

@@ -39,6 +39,12 @@ struct Config {
   std::uint64_t spool_fsync_ms = 1000;         // 0: fsync every document
   std::uint64_t health_interval_ms = 60000;    // health log line and metric document
 
+  // Kibana (`fimon setup` only): the dashboard is imported there. Credentials are Elasticsearch's:
+  // Kibana authenticates its users against the same cluster.
+  std::string kibana_url;
+  std::string kibana_space;    // empty: the default space
+  std::string kibana_ca_file;  // empty: the system trust store
+
   // Analysis
   std::vector<HashAlgo> hashes{HashAlgo::kSha256};
   std::uint64_t max_file_size = 1ULL << 30;

@@ -87,7 +87,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"run"}, "watch: [/a\n", "bad.yml: not valid YAML (line"},
         BadInput{{"run"}, "wacth: [/a]\n", "wacth: unknown option"},
         BadInput{{"run"}, "es-url: {a: 1}\n", "es-url: expects a value"},
-        BadInput{{"run"}, "- just\n- a list\n", "bad.yml: expected a mapping"}),
+        BadInput{{"run"}, "- just\n- a list\n", "bad.yml: expected a mapping"},
+        BadInput{{"setup", "--kibana-url", "kibana:5601"}, "", "kibana-url: 'kibana:5601' is not"},
+        BadInput{{"setup", "--kibana-space", "Team A"}, "", "kibana-space: 'Team A' is not a space id"}),
     [](const ::testing::TestParamInfo<BadInput>& param) { return "case" + std::to_string(param.index); });
 
 TEST(Config, DescribeRedactsSecrets) {
