@@ -1,5 +1,6 @@
 #include "analysis/analyzer.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include "analysis/content_pass.hpp"
@@ -8,6 +9,7 @@
 #include "analysis/text_diff.hpp"
 #include "core/log.hpp"
 #include "core/path_filter.hpp"
+#include "core/write_ledger.hpp"
 #include "platform/fs.hpp"
 #include "platform/mime.hpp"
 #include "state/baseline_store.hpp"
@@ -91,8 +93,35 @@ const std::vector<std::string>& default_content_exclude() {
   return globs;
 }
 
-Analyzer::Analyzer(AnalyzerOptions options, BaselineStore* store, ShadowStore* shadows)
-    : options_(std::move(options)), store_(store), shadows_(shadows), buffer_(kReadBufferSize) {
+namespace {
+constexpr std::size_t kMaxTracedWriters = 8;  // as the coalescer keeps
+
+// The tracer's view joins the event: exact written ranges, and writers with their full identity
+// (replacing the thinner record of the same process, or added after the others).
+void attach_kernel_writes(WriteLedger& ledger, FileEvent& event) {
+  auto traced = ledger.take(event.meta->device, event.meta->inode);
+  if (!traced) return;
+  event.writes = std::move(traced->ranges);
+  event.writes_truncated = traced->ranges_truncated;
+  for (auto& w : traced->writers) {
+    auto same = std::find_if(event.writers.begin(), event.writers.end(),
+                             [&](const ProcessInfo& p) { return p.pid == w.pid; });
+    if (same != event.writers.end()) {
+      *same = std::move(w);
+    } else if (event.writers.size() < kMaxTracedWriters) {
+      event.writers.push_back(std::move(w));
+    }
+  }
+  event.source = "ebpf";
+}
+}  // namespace
+
+Analyzer::Analyzer(AnalyzerOptions options, BaselineStore* store, ShadowStore* shadows, WriteLedger* ledger)
+    : options_(std::move(options)),
+      store_(store),
+      shadows_(shadows),
+      ledger_(ledger),
+      buffer_(kReadBufferSize) {
   never_quoted_ = default_content_exclude();
   never_quoted_.insert(never_quoted_.end(), options_.content_exclude.begin(), options_.content_exclude.end());
 }
@@ -146,6 +175,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     return event;
   }
   event.meta = std::move(meta.value());
+  if (ledger_ != nullptr) attach_kernel_writes(*ledger_, event);
   if (item.action == Action::kScanned && before && unchanged_since(*event.meta, *before)) {
     return std::nullopt;  // a scan trusts ctime, which user space cannot set back, and skips the read
   }

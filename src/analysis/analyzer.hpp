@@ -21,6 +21,7 @@ namespace fimon {
 
 class BaselineStore;
 class ShadowStore;
+class WriteLedger;
 struct Baseline;
 
 struct AnalyzerOptions {
@@ -41,7 +42,9 @@ class Analyzer {
  public:
   // `store` may be null (no baseline: every event stands alone), `shadows` too (no text diffs).
   // Both are borrowed and outlive the analyzer.
-  Analyzer(AnalyzerOptions options, BaselineStore* store, ShadowStore* shadows = nullptr);
+  // `ledger` (may be null): what a write tracer saw written, taken for each reported file.
+  Analyzer(AnalyzerOptions options, BaselineStore* store, ShadowStore* shadows = nullptr,
+           WriteLedger* ledger = nullptr);
   // nullopt: nothing changed since the baseline, so there is nothing to report.
   std::optional<FileEvent> analyse(const WorkItem& item);
 
@@ -56,6 +59,7 @@ class Analyzer {
   AnalyzerOptions options_;
   BaselineStore* store_;
   ShadowStore* shadows_;
+  WriteLedger* ledger_;
   std::vector<std::string> never_quoted_;  // default_content_exclude() + options.content_exclude
   std::vector<unsigned char> buffer_;
 };

@@ -31,6 +31,7 @@ HealthReport collect_health(const Source& source, const Pipeline& pipeline, cons
       {"kernel_drops", s.overflows.load()},
       {"rescans", s.rescans.load()},
       {"unresolved", s.unresolved.load()},
+      {"traced_writes", s.traced_writes.load()},
       {"pending_files", pipeline.pending()},
       {"analysed", p.analysed.load()},
       {"unchanged", p.unchanged.load()},

@@ -78,7 +78,7 @@ void Pipeline::dispatch_loop() {
 }
 
 void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
-  Analyzer analyzer(analyzer_options(config_), store_, shadows_);
+  Analyzer analyzer(analyzer_options(config_), store_, shadows_, &ledger_);
   while (auto item = queue.pop()) {
     if (not_queued_ > 0) continue;  // shutdown with nowhere to queue: the start-up scan will see it
     {

@@ -17,6 +17,7 @@
 #include "core/commit_gate.hpp"
 #include "core/config.hpp"
 #include "core/ecs_document.hpp"
+#include "core/write_ledger.hpp"
 #include "sinks/sink.hpp"
 #include "sources/source.hpp"
 #include "state/baseline_store.hpp"
@@ -50,6 +51,8 @@ class Pipeline final : public ChangeSink {
   void deliver(FileEvent event);
 
   const PipelineStats& stats() const { return stats_; }
+  // Where a write tracer records what it saw; every analyser reads it.
+  WriteLedger* write_ledger() { return &ledger_; }
   std::size_t pending() const;
 
  private:
@@ -66,6 +69,7 @@ class Pipeline final : public ChangeSink {
   ShadowStore* shadows_;
   CommitGate commit_gate_;
   Coalescer coalescer_;
+  WriteLedger ledger_;
   std::vector<std::unique_ptr<BoundedQueue<WorkItem>>> queues_;  // one per worker
   PipelineStats stats_;
   std::atomic<bool> stopping_{false};

@@ -49,7 +49,10 @@ const std::vector<Option>& options() {
       list("exclude", "glob of paths to ignore; without '/' it matches the file name (repeatable)",
            [](Config& c) { return &c.exclude; }),
       str("backend", Kind::kChoice, "file activity source", [](Config& c) { return &c.backend; },
-          {"auto", "fanotify", "inotify"}),
+          {"auto", "ebpf", "fanotify", "inotify"}),
+      number("ebpf-ring-buffer", Kind::kSize,
+             "kernel-to-agent queue of the eBPF write tracer (a power of two, at least 4KiB)",
+             [](Config& c) { return &c.ebpf_ring_buffer; }),
       str("output", Kind::kChoice, "where events go", [](Config& c) { return &c.output; },
           {"elasticsearch", "console"}),
       str("state-dir", Kind::kString, "directory for the agent's state (never monitored)",
@@ -449,6 +452,10 @@ Status validate_unchecked(const Config& c, const std::string& verb) {
   if (c.data_stream.rfind(prefix, 0) != 0) {
     return config_error(
         "data-stream", "'" + c.data_stream + "' must start with " + prefix + " in " + c.index_mode + " mode");
+  }
+  if (c.ebpf_ring_buffer < 4096 || (c.ebpf_ring_buffer & (c.ebpf_ring_buffer - 1)) != 0) {
+    return config_error("ebpf-ring-buffer",
+                        std::to_string(c.ebpf_ring_buffer) + " bytes is not a power of two of at least 4KiB");
   }
   if (c.state_dir.empty() || c.state_dir[0] != '/') {
     return config_error("state-dir", "'" + c.state_dir + "' is not an absolute path");

@@ -17,8 +17,9 @@ struct Config {
   std::string config_file;
   std::vector<std::string> watch;
   std::vector<std::string> exclude;
-  std::string backend = "auto";          // auto | fanotify | inotify
-  std::string output = "elasticsearch";  // elasticsearch | console
+  std::string backend = "auto";                 // auto | ebpf | fanotify | inotify
+  std::uint64_t ebpf_ring_buffer = 8ULL << 20;  // kernel -> agent queue of write records
+  std::string output = "elasticsearch";         // elasticsearch | console
   std::string state_dir = "/var/lib/fimon";
   std::string log_level = "info";
 

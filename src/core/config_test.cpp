@@ -89,6 +89,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"run"}, "es-url: {a: 1}\n", "es-url: expects a value"},
         BadInput{{"run"}, "- just\n- a list\n", "bad.yml: expected a mapping"},
         BadInput{{"setup", "--kibana-url", "kibana:5601"}, "", "kibana-url: 'kibana:5601' is not"},
+        BadInput{{"run", "--watch", "/a", "--ebpf-ring-buffer", "5000B"},
+                 "",
+                 "ebpf-ring-buffer: 5000 bytes is not"},
         BadInput{{"setup", "--kibana-space", "Team A"}, "", "kibana-space: 'Team A' is not a space id"}),
     [](const ::testing::TestParamInfo<BadInput>& param) { return "case" + std::to_string(param.index); });
 

@@ -86,6 +86,8 @@ void write_writer_fields(JsonWriter& w, const ProcessInfo& p) {
   w.field("pid", p.pid);
   if (!p.name.empty()) w.field("name", to_valid_utf8(p.name));
   if (!p.executable.empty()) w.field("executable", to_valid_utf8(p.executable));
+  if (!p.command_line.empty()) w.field("command_line", to_valid_utf8(p.command_line));
+  if (!p.entity_id.empty()) w.field("entity_id", p.entity_id);
 }
 
 void write_previous(JsonWriter& w, const PreviousState& p) {
@@ -218,11 +220,18 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
     const ProcessInfo& first = e.writers.front();
     w.key("process").begin_object();
     write_writer_fields(w, first);
+    if (first.ppid) w.key("parent").begin_object().field("pid", *first.ppid).end_object();
     w.end_object();
     if (first.uid) {
       w.key("user").begin_object();
       w.field("id", std::to_string(*first.uid));
       if (!first.user_name.empty()) w.field("name", to_valid_utf8(first.user_name));
+      w.end_object();
+    }
+    if (first.gid) {
+      w.key("group").begin_object();
+      w.field("id", std::to_string(*first.gid));
+      if (!first.group_name.empty()) w.field("name", to_valid_utf8(first.group_name));
       w.end_object();
     }
   }
@@ -247,6 +256,13 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
     w.end_object();
   }
   if (e.change) write_change(w, *e.change);
+  if (!e.writes.empty()) {
+    w.key("writes").begin_array();
+    for (const auto& r : e.writes)
+      w.begin_object().field("offset", r.offset).field("length", r.length).end_object();
+    w.end_array();
+    if (e.writes_truncated) w.field("writes_truncated", true);
+  }
   if (e.writers.size() > 1) {
     w.key("writers").begin_array();
     for (const auto& p : e.writers) {
@@ -254,6 +270,8 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
       write_writer_fields(w, p);
       if (p.uid) w.field("user_id", std::to_string(*p.uid));
       if (!p.user_name.empty()) w.field("user_name", to_valid_utf8(p.user_name));
+      if (p.ppid) w.field("ppid", *p.ppid);
+      if (p.gid) w.field("group_id", std::to_string(*p.gid));
       w.field("resolved", p.resolved);
       w.end_object();
     }

@@ -35,6 +35,12 @@ struct ProcessInfo {
   std::optional<std::uint32_t> uid;
   std::string user_name;
   bool resolved = false;  // false: the pid was known but the process was gone
+  // Known where the kernel said who wrote (the eBPF tracer):
+  std::optional<std::int64_t> ppid;
+  std::optional<std::uint32_t> gid;  // effective group
+  std::string group_name;
+  std::string command_line;
+  std::string entity_id;  // unique across pid reuse and reboots
 };
 
 struct RawChange {
@@ -154,6 +160,9 @@ struct FileEvent {
   std::string mime_type;
   std::optional<PreviousState> previous;
   std::optional<ContentChange> change;
+  // What the kernel saw written since the file's last event (a write tracer), merged.
+  std::vector<ChangedRange> writes;
+  bool writes_truncated = false;
 };
 
 }  // namespace fimon

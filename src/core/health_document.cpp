@@ -15,6 +15,7 @@ const std::vector<std::pair<const char*, const char*>>& health_counter_names() {
       {"kernel_drops", "kernel queue overflows (each triggers a rescan)"},
       {"rescans", "reconciliation rescans run"},
       {"unresolved", "kernel events whose path could not be resolved"},
+      {"traced_writes", "writes reported by the kernel write tracer (eBPF backend)"},
       {"pending_files", "changed files waiting for analysis (coalescer and work queues)"},
       {"analysed", "files analysed"},
       {"unchanged", "files analysed and found identical to the baseline"},

@@ -13,16 +13,18 @@
 #include "core/event.hpp"
 #include "core/path_filter.hpp"
 #include "core/result.hpp"
+#include "core/write_ledger.hpp"
 
 namespace fimon {
 
 struct SourceStats {
-  std::atomic<std::uint64_t> events{0};      // kernel records read
-  std::atomic<std::uint64_t> changes{0};     // RawChanges handed on (inside the watched trees)
-  std::atomic<std::uint64_t> overflows{0};   // kernel queue overflows (events lost in the kernel)
-  std::atomic<std::uint64_t> unresolved{0};  // records whose path could not be resolved
-  std::atomic<std::uint64_t> refused{0};     // changes the pipeline could not hold
-  std::atomic<std::uint64_t> rescans{0};     // reconciliation scans run after a loss
+  std::atomic<std::uint64_t> events{0};         // kernel records read
+  std::atomic<std::uint64_t> changes{0};        // RawChanges handed on (inside the watched trees)
+  std::atomic<std::uint64_t> overflows{0};      // kernel queue overflows (events lost in the kernel)
+  std::atomic<std::uint64_t> unresolved{0};     // records whose path could not be resolved
+  std::atomic<std::uint64_t> refused{0};        // changes the pipeline could not hold
+  std::atomic<std::uint64_t> rescans{0};        // reconciliation scans run after a loss
+  std::atomic<std::uint64_t> traced_writes{0};  // write records from the kernel tracer (eBPF)
 };
 
 // Receives changes from source threads; must be thread-safe and fast. Returns false when the change
@@ -34,9 +36,11 @@ class ChangeSink {
 };
 
 struct SourceContext {
-  const PathFilter* filter = nullptr;  // borrowed: outlives the source
-  ChangeSink* sink = nullptr;          // borrowed: outlives the source
-  long long own_pid = 0;               // the agent's own writes are never events
+  const PathFilter* filter = nullptr;             // borrowed: outlives the source
+  ChangeSink* sink = nullptr;                     // borrowed: outlives the source
+  long long own_pid = 0;                          // the agent's own writes are never events
+  WriteLedger* ledger = nullptr;                  // borrowed: where a write tracer records (may be null)
+  std::uint64_t trace_buffer_bytes = 8ULL << 20;  // the write tracer's kernel queue
 };
 
 class Source {

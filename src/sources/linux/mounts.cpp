@@ -1,5 +1,6 @@
 #include "sources/linux/mounts.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -33,10 +34,19 @@ std::vector<Mount> read_mounts() {
     Mount m;
     fields >> m.fs_type;
     m.mount_point = unescape_mount_field(mount_point);
+    m.root = unescape_mount_field(root);
+    std::sscanf(devno.c_str(), "%u:%u", &m.major, &m.minor);
     m.read_only = options.rfind("ro", 0) == 0 && (options.size() == 2 || options[2] == ',');
     mounts.push_back(std::move(m));
   }
   return mounts;
+}
+
+std::string filesystem_root_mount_point(const std::vector<Mount>& mounts, unsigned major, unsigned minor) {
+  for (const auto& m : mounts) {
+    if (m.major == major && m.minor == minor && m.root == "/") return m.mount_point;
+  }
+  return {};
 }
 
 bool is_pseudo_filesystem(const std::string& t) {

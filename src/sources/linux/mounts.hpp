@@ -13,7 +13,13 @@ struct Mount {
   std::string mount_point;  // unescaped
   std::string fs_type;
   bool read_only = false;
+  unsigned major = 0;  // the filesystem's device
+  unsigned minor = 0;
+  std::string root;  // the directory of that filesystem mounted here ("/" for its root)
 };
+
+// Where the root of the filesystem on device major:minor is mounted; empty when it is not.
+std::string filesystem_root_mount_point(const std::vector<Mount>& mounts, unsigned major, unsigned minor);
 
 std::vector<Mount> read_mounts();  // /proc/self/mountinfo
 bool is_pseudo_filesystem(const std::string& fs_type);

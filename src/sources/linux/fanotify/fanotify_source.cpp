@@ -53,7 +53,8 @@ void close_pidfd_of(const char* event, const fanotify_event_metadata& meta) {
 
 }  // namespace
 
-Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& context) {
+Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& context,
+                                                       std::unique_ptr<WriteTracer> tracer) {
   // Richest reporting first; older kernels refuse flags they do not know with EINVAL.
   const unsigned int base = FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME;
   const struct {
@@ -87,14 +88,19 @@ Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& cont
     return reader.error();
   }
   std::unique_ptr<FanotifySource> source(
-      new FanotifySource(context, fd, std::move(reader.value()), has_rename));
+      new FanotifySource(context, fd, std::move(reader.value()), has_rename, std::move(tracer)));
   if (auto s = source->mark_filesystems(); !s) return s.error();
   return std::unique_ptr<Source>(std::move(source));
 }
 
 FanotifySource::FanotifySource(const SourceContext& context, int fan_fd,
-                               std::unique_ptr<KernelQueueReader> reader, bool has_rename)
-    : context_(context), fan_fd_(fan_fd), has_rename_(has_rename), reader_(std::move(reader)) {}
+                               std::unique_ptr<KernelQueueReader> reader, bool has_rename,
+                               std::unique_ptr<WriteTracer> tracer)
+    : context_(context),
+      fan_fd_(fan_fd),
+      has_rename_(has_rename),
+      tracer_(std::move(tracer)),
+      reader_(std::move(reader)) {}
 
 FanotifySource::~FanotifySource() {
   stop();
@@ -152,10 +158,31 @@ Status FanotifySource::start() {
     handle_buffer(data, size);
     last_read_ = wall_clock_now();
   });
+  if (tracer_) start_tracer();
   return {};
 }
 
+void FanotifySource::start_tracer() {
+  WriteTracerCallbacks callbacks;
+  callbacks.on_lost = [this, episodes = std::uint64_t{0}](std::uint64_t lost) mutable {
+    // Written ranges and writers were lost; a store through a mapping may have gone unseen.
+    const auto count = stats_.overflows += lost;
+    if (log::should_log_occurrence(++episodes)) {
+      log::warn("ebpf: the ring buffer was full: ", lost, " write records lost (", count,
+                " so far); rescanning");
+    }
+    reconciler_->request(wall_clock_now() - kGapSlackNs - 2'000'000'000LL);
+  };
+  callbacks.on_mapped_write = [this](RawChange&& change) {
+    ++stats_.changes;
+    if (!context_.filter->accepts(change.path)) return;
+    if (!context_.sink->on_change(std::move(change))) ++stats_.refused;
+  };
+  tracer_->start(std::move(callbacks), &stats_);
+}
+
 void FanotifySource::stop() {
+  if (tracer_) tracer_->stop();
   reader_->stop();
   reconciler_.reset();
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <utility>
 
+#include "sources/linux/ebpf/write_tracer.hpp"
 #include "sources/linux/kernel_queue_reader.hpp"
 #include "sources/scan/reconciler.hpp"
 #include "sources/source.hpp"
@@ -17,10 +18,13 @@ namespace fimon {
 
 class FanotifySource final : public Source {
  public:
-  static Result<std::unique_ptr<Source>> create(const SourceContext& context);
+  // With `tracer`, the source is the eBPF backend: fanotify for names, the tracer for written
+  // ranges, shared-mapping stores and full writer identity.
+  static Result<std::unique_ptr<Source>> create(const SourceContext& context,
+                                                std::unique_ptr<WriteTracer> tracer = nullptr);
   ~FanotifySource() override;
 
-  const char* name() const override { return "fanotify"; }
+  const char* name() const override { return tracer_ ? "ebpf" : "fanotify"; }
   Status start() override;
   void stop() override;
 
@@ -31,7 +35,8 @@ class FanotifySource final : public Source {
   };
 
   FanotifySource(const SourceContext& context, int fan_fd, std::unique_ptr<KernelQueueReader> reader,
-                 bool has_rename);
+                 bool has_rename, std::unique_ptr<WriteTracer> tracer);
+  void start_tracer();
   Status mark_filesystems();
   void handle_buffer(const char* buffer, std::size_t length);
   bool resolve_dir(const Fsid& fsid, void* file_handle, std::string* path);
@@ -45,6 +50,7 @@ class FanotifySource final : public Source {
   std::vector<std::string> skipped_mounts_;
   std::unique_ptr<Reconciler> reconciler_;
   WallTimeNs last_read_ = 0;
+  std::unique_ptr<WriteTracer> tracer_;
   std::unique_ptr<KernelQueueReader> reader_;  // declared last: stopped before the rest goes
 };
 

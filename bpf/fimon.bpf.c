@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fimon's write tracer: for every write into a watched tree, which bytes and who.
+ *
+ * Attach points are those that load on kernels refusing fentry/fexit (docs/sources.md):
+ *  - the write syscalls' enter/exit tracepoints: the fd and position at entry, the byte count at
+ *    exit; the start offset is the position after the write minus what was written, so O_APPEND
+ *    and RWF_APPEND come out right;
+ *  - writeback_dirty_folio (BTF tracepoint): a page dirtied outside those syscalls, in the writer's
+ *    own context, which is a store through a shared writable mapping.
+ * Only files below a watched directory are reported: the path is checked in the kernel against a
+ * map of watched directory inodes by walking the dentry's parents, so the rest of the system's
+ * writes cost a map lookup per level and never reach user space. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "fimon_write_record.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define MAX_DEPTH 64 /* parent levels checked against the watched set */
+#define O_APPEND_FLAG 02000
+#define RWF_APPEND_FLAG 0x10
+#define S_IFMT_BITS 00170000
+#define S_IFREG_BITS 0100000
+#define PAGE_SHIFT_BITS 12
+
+const volatile __u32 own_tgid = 0; /* the agent's own writes are never events */
+
+struct dir_key {
+  __u64 dev;
+  __u64 ino;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, struct dir_key);
+  __type(value, __u8);
+} watched_dirs SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 22); /* resized by the agent before load */
+} records SEC(".maps");
+
+/* Records the ring buffer had no room for: read by the agent, reported like a queue overflow. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} dropped SEC(".maps");
+
+/* Scratch space to assemble a path right to left: twice the window so every masked write stays
+ * provably inside it. */
+struct path_scratch {
+  char bytes[2 * FIMON_PATH_WINDOW];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct path_scratch);
+} scratch SEC(".maps");
+
+struct pending_mmap {
+  __s64 fd;
+  __s64 offset;
+  __s64 length;
+  __u64 prot;
+  __u64 flags;
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, struct pending_mmap);
+} in_mmap SEC(".maps");
+
+struct pending_write {
+  __s64 fd;
+  __s64 pos;       /* positional writes: where; -1: the file position */
+  __u32 rwf_flags; /* pwritev2 */
+};
+
+/* A write syscall in progress, by thread id. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, struct pending_write);
+} in_write SEC(".maps");
+
+static __always_inline bool below_watched_dir(struct dentry *d, __u64 dev) {
+  for (int level = 0; level < MAX_DEPTH; level++) {
+    struct dir_key key = {.dev = dev, .ino = BPF_CORE_READ(d, d_inode, i_ino)};
+    if (bpf_map_lookup_elem(&watched_dirs, &key))
+      return true;
+    struct dentry *parent = BPF_CORE_READ(d, d_parent);
+    if (!parent || parent == d)
+      return false; /* the filesystem's root */
+    d = parent;
+  }
+  return false;
+}
+
+static __always_inline void count_drop(void) {
+  __u32 zero = 0;
+  __u64 *n = bpf_map_lookup_elem(&dropped, &zero);
+  if (n)
+    __sync_fetch_and_add(n, 1);
+}
+
+static __always_inline void describe(struct fimon_write_record *r, struct inode *inode, __s64 offset,
+                                     __s64 length, __u32 kind) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  __u64 id = bpf_get_current_pid_tgid();
+  r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  r->ino = BPF_CORE_READ(inode, i_ino);
+  r->offset = offset;
+  r->length = length;
+  r->start_boottime = BPF_CORE_READ(task, start_boottime);
+  r->pid = (__u32)id;
+  r->tgid = id >> 32;
+  r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  r->uid = BPF_CORE_READ(task, cred, euid.val);
+  r->gid = BPF_CORE_READ(task, cred, egid.val);
+  r->kind = kind;
+  bpf_get_current_comm(r->comm, sizeof(r->comm));
+}
+
+static __always_inline void emit(struct inode *inode, __s64 offset, __s64 length, __u32 kind) {
+  struct fimon_write_record *r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
+  if (!r) {
+    count_drop();
+    return;
+  }
+  describe(r, inode, offset, length, kind);
+  bpf_ringbuf_submit(r, 0);
+}
+
+#define PATH_MASK (FIMON_PATH_WINDOW - 1)
+#define NAME_MASK 255
+
+/* The dentry's path below its filesystem's root, right-aligned in buf[0, FIMON_PATH_WINDOW - 1).
+ * Returns where it starts; *complete is 0 when it had to stop early. */
+static __always_inline __u32 assemble_path(struct dentry *d, char *buf, __u32 *complete) {
+  __u32 pos = FIMON_PATH_WINDOW - 1;
+  buf[PATH_MASK] = 0;
+  *complete = 0;
+  for (int level = 0; level < MAX_DEPTH; level++) {
+    struct dentry *parent = BPF_CORE_READ(d, d_parent);
+    if (!parent || parent == d) {
+      *complete = 1;
+      break;
+    }
+    __u32 len = BPF_CORE_READ(d, d_name.len) & NAME_MASK;
+    if (len + 1 > pos)
+      break;
+    pos -= len;
+    bpf_probe_read_kernel(buf + (pos & PATH_MASK), len, BPF_CORE_READ(d, d_name.name));
+    pos -= 1;
+    buf[pos & PATH_MASK] = '/';
+    d = parent;
+  }
+  return pos;
+}
+
+static __always_inline int enter(__s64 fd, __s64 pos, __u32 rwf_flags) {
+  __u64 id = bpf_get_current_pid_tgid();
+  if ((id >> 32) == own_tgid || fd < 0)
+    return 0;
+  __u32 tid = (__u32)id;
+  struct pending_write w = {.fd = fd, .pos = pos, .rwf_flags = rwf_flags};
+  bpf_map_update_elem(&in_write, &tid, &w, BPF_ANY);
+  return 0;
+}
+
+static __always_inline int leave(long ret) {
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct pending_write *p = bpf_map_lookup_elem(&in_write, &tid);
+  if (!p)
+    return 0;
+  struct pending_write w = *p;
+  bpf_map_delete_elem(&in_write, &tid);
+  if (ret <= 0)
+    return 0;
+
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (w.fd >= BPF_CORE_READ(fdt, max_fds))
+    return 0;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *file = NULL;
+  bpf_probe_read_kernel(&file, sizeof(file), &fds[w.fd]);
+  if (!file)
+    return 0;
+  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  if ((BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
+    return 0;
+  if (!below_watched_dir(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(inode, i_sb, s_dev)))
+    return 0;
+
+  __s64 start;
+  if ((BPF_CORE_READ(file, f_flags) & O_APPEND_FLAG) || (w.rwf_flags & RWF_APPEND_FLAG))
+    start = BPF_CORE_READ(inode, i_size) - ret; /* appended: the file now ends with these bytes */
+  else if (w.pos >= 0)
+    start = w.pos;
+  else
+    start = BPF_CORE_READ(file, f_pos) - ret; /* the position has moved past what was written */
+  emit(inode, start, ret, FIMON_WRITE_SYSCALL);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int enter_write(struct trace_event_raw_sys_enter *ctx) { return enter((__s64)ctx->args[0], -1, 0); }
+SEC("tracepoint/syscalls/sys_exit_write")
+int exit_write(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_pwrite64")
+int enter_pwrite64(struct trace_event_raw_sys_enter *ctx) {
+  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], 0);
+}
+SEC("tracepoint/syscalls/sys_exit_pwrite64")
+int exit_pwrite64(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int enter_writev(struct trace_event_raw_sys_enter *ctx) { return enter((__s64)ctx->args[0], -1, 0); }
+SEC("tracepoint/syscalls/sys_exit_writev")
+int exit_writev(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
+
+/* On 64-bit, pos_l (args[3]) holds the whole offset. */
+SEC("tracepoint/syscalls/sys_enter_pwritev")
+int enter_pwritev(struct trace_event_raw_sys_enter *ctx) {
+  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], 0);
+}
+SEC("tracepoint/syscalls/sys_exit_pwritev")
+int exit_pwritev(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
+
+/* pos -1 means the file position, as writev. */
+SEC("tracepoint/syscalls/sys_enter_pwritev2")
+int enter_pwritev2(struct trace_event_raw_sys_enter *ctx) {
+  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], (__u32)ctx->args[5]);
+}
+SEC("tracepoint/syscalls/sys_exit_pwritev2")
+int exit_pwritev2(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int enter_mmap(struct trace_event_raw_sys_enter *ctx) {
+  __u64 id = bpf_get_current_pid_tgid();
+  /* Only shared (MAP_SHARED, MAP_SHARED_VALIDATE) writable file mappings can change a file. */
+  if ((id >> 32) == own_tgid || !(ctx->args[2] & 0x2) || !(ctx->args[3] & 0x1) || (__s64)ctx->args[4] < 0)
+    return 0;
+  __u32 tid = (__u32)id;
+  struct pending_mmap m = {.fd = (__s64)ctx->args[4], .offset = (__s64)ctx->args[5],
+                           .length = (__s64)ctx->args[1], .prot = ctx->args[2], .flags = ctx->args[3]};
+  bpf_map_update_elem(&in_mmap, &tid, &m, BPF_ANY);
+  return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int exit_mmap(struct trace_event_raw_sys_exit *ctx) {
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct pending_mmap *p = bpf_map_lookup_elem(&in_mmap, &tid);
+  if (!p)
+    return 0;
+  struct pending_mmap m = *p;
+  bpf_map_delete_elem(&in_mmap, &tid);
+  if ((unsigned long)ctx->ret >= (unsigned long)-4095)
+    return 0; /* failed */
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (m.fd >= BPF_CORE_READ(fdt, max_fds))
+    return 0;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *file = NULL;
+  bpf_probe_read_kernel(&file, sizeof(file), &fds[m.fd]);
+  if (!file)
+    return 0;
+  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  if ((BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
+    return 0;
+  struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+  if (!below_watched_dir(dentry, BPF_CORE_READ(inode, i_sb, s_dev)))
+    return 0;
+  __u32 zero = 0;
+  struct path_scratch *buf = bpf_map_lookup_elem(&scratch, &zero);
+  if (!buf)
+    return 0;
+  struct fimon_mapping_record *r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
+  if (!r) {
+    count_drop();
+    return 0;
+  }
+  describe(&r->write, inode, m.offset, m.length, FIMON_WRITE_MAPPING);
+  r->path_start = assemble_path(dentry, buf->bytes, &r->path_complete);
+  bpf_probe_read_kernel(r->path, sizeof(r->path), buf->bytes);
+  bpf_ringbuf_submit(r, 0);
+  return 0;
+}
+
+/* A page dirtied outside a write syscall, in the writer's context: a store through a shared
+ * mapping. (Writeback itself runs later, in kernel threads, and is not this tracepoint.) */
+SEC("tp_btf/writeback_dirty_folio")
+int BPF_PROG(dirty_folio, struct folio *folio, struct address_space *mapping) {
+  __u64 id = bpf_get_current_pid_tgid();
+  __u32 tid = (__u32)id;
+  if ((id >> 32) == own_tgid || !mapping || bpf_map_lookup_elem(&in_write, &tid))
+    return 0;
+  struct inode *inode = mapping->host;
+  if (!inode || (inode->i_mode & S_IFMT_BITS) != S_IFREG_BITS)
+    return 0;
+  /* Any of the inode's names will do to decide whether it lies in a watched tree. */
+  struct hlist_node *alias = BPF_CORE_READ(inode, i_dentry.first);
+  if (!alias)
+    return 0;
+  struct dentry *dentry = (struct dentry *)((char *)alias - bpf_core_field_offset(struct dentry, d_u.d_alias));
+  if (!below_watched_dir(dentry, inode->i_sb->s_dev))
+    return 0;
+  emit(inode, (__s64)folio->index << PAGE_SHIFT_BITS, 1 << PAGE_SHIFT_BITS, FIMON_WRITE_MAPPED);
+  return 0;
+}

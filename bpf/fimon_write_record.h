@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* One record per write the kernel saw, shared by fimon.bpf.c and the agent (src/sources/linux/ebpf).
+ * No includes: the BPF side gets __u32/__u64 from vmlinux.h, the agent from <linux/types.h>. */
+#ifndef FIMON_WRITE_RECORD_H
+#define FIMON_WRITE_RECORD_H
+
+enum fimon_write_kind {
+  FIMON_WRITE_SYSCALL = 1, /* write, pwrite64, writev, pwritev, pwritev2: exact bytes */
+  FIMON_WRITE_MAPPED = 2,  /* a page dirtied through a shared writable mapping */
+  FIMON_WRITE_MAPPING = 3, /* a shared writable mapping created (offset, length: the mapped range) */
+};
+
+struct fimon_write_record {
+  __u64 dev;            /* the superblock's kernel dev_t: major << 20 | minor */
+  __u64 ino;
+  __s64 offset;         /* first byte written */
+  __s64 length;         /* bytes written (a page for FIMON_WRITE_MAPPED) */
+  __u64 start_boottime; /* the writing process's start, ns since boot: with its pid, an identity */
+  __u32 pid;            /* thread */
+  __u32 tgid;           /* process */
+  __u32 ppid;
+  __u32 uid; /* effective */
+  __u32 gid; /* effective */
+  __u32 kind;
+  char comm[16];
+};
+
+#define FIMON_PATH_WINDOW 4096
+
+/* FIMON_WRITE_MAPPING only: the file's path within its filesystem, built in the kernel from the
+ * dentry's parents (the mapping process may be gone before the agent could ask /proc), filled
+ * from the end of `path`: the name starts at path_start and ends before FIMON_PATH_WINDOW - 1. */
+struct fimon_mapping_record {
+  struct fimon_write_record write;
+  __u32 path_start;
+  __u32 path_complete; /* 0: deeper or longer than the window, path is a suffix */
+  char path[FIMON_PATH_WINDOW];
+};
+
+#endif

@@ -1,0 +1,73 @@
+#include "core/write_ledger.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace fimon {
+
+void WriteLedger::merge(Entry& e, ChangedRange range) const {
+  if (range.length == 0) return;
+  std::uint64_t start = range.offset;
+  std::uint64_t end = range.offset + range.length;
+  // Absorb every range that overlaps or touches [start, end).
+  auto it = e.ranges.upper_bound(start);
+  if (it != e.ranges.begin() && std::prev(it)->second >= start) --it;
+  while (it != e.ranges.end() && it->first <= end) {
+    start = std::min(start, it->first);
+    end = std::max(end, it->second);
+    it = e.ranges.erase(it);
+  }
+  e.ranges.emplace(start, end);
+  // Over the cap: join the two closest neighbours at the end, and say so.
+  while (e.ranges.size() > limits_.max_ranges) {
+    auto last = std::prev(e.ranges.end());
+    auto before = std::prev(last);
+    before->second = std::max(before->second, last->second);
+    e.ranges.erase(last);
+    e.truncated = true;
+  }
+}
+
+bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange range,
+                      const ProcessInfo& writer) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(Key{device, inode});
+  if (it == entries_.end()) {
+    if (entries_.size() >= limits_.max_files) {
+      ++refused_;
+      return false;
+    }
+    it = entries_.emplace(Key{device, inode}, Entry{}).first;
+  }
+  merge(it->second, range);
+  auto& writers = it->second.writers;
+  const bool known = std::any_of(writers.begin(), writers.end(), [&](const ProcessInfo& w) {
+    return w.pid == writer.pid && w.entity_id == writer.entity_id;
+  });
+  if (!known && writers.size() < limits_.max_writers) writers.push_back(writer);
+  return true;
+}
+
+std::optional<KernelWrites> WriteLedger::take(std::uint64_t device, std::uint64_t inode) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(Key{device, inode});
+  if (it == entries_.end()) return std::nullopt;
+  KernelWrites out;
+  for (const auto& [start, end] : it->second.ranges) out.ranges.push_back({start, end - start});
+  out.ranges_truncated = it->second.truncated;
+  out.writers = std::move(it->second.writers);
+  entries_.erase(it);
+  return out;
+}
+
+std::size_t WriteLedger::files() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+std::uint64_t WriteLedger::refused() const {
+  std::lock_guard lock(mutex_);
+  return refused_;
+}
+
+}  // namespace fimon

@@ -1,0 +1,59 @@
+#include "core/write_ledger.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fimon {
+namespace {
+
+ProcessInfo writer(std::int64_t pid) {
+  ProcessInfo p;
+  p.pid = pid;
+  p.entity_id = "e" + std::to_string(pid);
+  return p;
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> spans(const KernelWrites& w) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  for (const auto& r : w.ranges) out.emplace_back(r.offset, r.length);
+  return out;
+}
+
+TEST(WriteLedger, MergesOverlappingAndTouchingRanges) {
+  WriteLedger ledger;
+  ledger.add(1, 2, {4096, 10}, writer(7));
+  ledger.add(1, 2, {0, 5}, writer(7));
+  ledger.add(1, 2, {5, 5}, writer(7));       // touches [0,5)
+  ledger.add(1, 2, {4100, 100}, writer(7));  // overlaps [4096,4106)
+  auto w = ledger.take(1, 2);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(spans(*w), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 10}, {4096, 104}}));
+  EXPECT_FALSE(w->ranges_truncated);
+  EXPECT_EQ(w->writers.size(), 1U);
+  EXPECT_FALSE(ledger.take(1, 2)) << "taken means forgotten";
+}
+
+TEST(WriteLedger, FilesAreKeptApartByDeviceAndInode) {
+  WriteLedger ledger;
+  ledger.add(1, 2, {0, 1}, writer(1));
+  ledger.add(3, 2, {10, 1}, writer(2));
+  EXPECT_EQ(spans(*ledger.take(3, 2)).front().first, 10U);
+  EXPECT_EQ(spans(*ledger.take(1, 2)).front().first, 0U);
+}
+
+TEST(WriteLedger, CapsRangesWritersAndFiles) {
+  WriteLedger ledger(WriteLedger::Limits{2, 3, 2});
+  for (std::uint64_t k = 0; k < 10; ++k) ledger.add(1, 1, {k * 100, 1}, writer(static_cast<std::int64_t>(k)));
+  auto w = ledger.take(1, 1);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->ranges.size(), 3U);
+  EXPECT_TRUE(w->ranges_truncated);
+  EXPECT_EQ(w->ranges.back().offset + w->ranges.back().length, 901U) << "the last range covers the rest";
+  EXPECT_EQ(w->writers.size(), 2U);
+  EXPECT_TRUE(ledger.add(1, 1, {0, 1}, writer(1)));
+  EXPECT_TRUE(ledger.add(1, 2, {0, 1}, writer(1)));
+  EXPECT_FALSE(ledger.add(1, 3, {0, 1}, writer(1)));
+  EXPECT_EQ(ledger.refused(), 1U);
+}
+
+}  // namespace
+}  // namespace fimon

@@ -1,0 +1,102 @@
+#include "sources/linux/ebpf/process_cache.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+
+#include "platform/identity.hpp"
+
+namespace fimon {
+namespace {
+
+constexpr std::size_t kMaxProcesses = 4096;
+constexpr std::size_t kMaxCommandLine = 4096;
+
+std::string read_link(const std::string& path) {
+  std::array<char, 4096> buf{};
+  const ssize_t n = readlink(path.c_str(), buf.data(), buf.size() - 1);
+  return n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string();
+}
+
+// /proc/<pid>/cmdline: arguments separated by NULs, shown separated by spaces.
+std::string command_line(std::uint32_t tgid) {
+  std::ifstream in("/proc/" + std::to_string(tgid) + "/cmdline", std::ios::binary);
+  std::string text(kMaxCommandLine, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  for (auto& c : text) {
+    if (c == '\0') c = ' ';
+  }
+  return text;
+}
+
+// "\012" in /proc/<pid>/maps stands for a newline in the name.
+std::string unescape_maps_path(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 4, "\\012") == 0) {
+      out += '\n';
+      i += 3;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ProcessCache::ProcessCache() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::getline(in, boot_id_);
+}
+
+const ProcessInfo& ProcessCache::lookup(const KernelWriter& w) {
+  const auto key = std::make_pair(w.tgid, w.start_boottime);
+  if (auto it = known_.find(key); it != known_.end()) return it->second;
+  if (known_.size() >= kMaxProcesses) known_.clear();  // processes come and go; forget them all
+  ProcessInfo p;
+  p.pid = w.tgid;
+  p.ppid = w.ppid;
+  p.name = w.comm;
+  p.uid = w.uid;
+  p.gid = w.gid;
+  p.user_name = platform::user_name(w.uid);
+  p.group_name = platform::group_name(w.gid);
+  const std::string proc = "/proc/" + std::to_string(w.tgid);
+  p.executable = read_link(proc + "/exe");
+  p.command_line = command_line(w.tgid);
+  p.resolved = !p.executable.empty();
+  p.entity_id = boot_id_ + "-" + std::to_string(w.tgid) + "-" + std::to_string(w.start_boottime);
+  return known_.emplace(key, std::move(p)).first->second;
+}
+
+std::string mapped_file_path(std::uint32_t tgid, unsigned major, unsigned minor, std::uint64_t inode) {
+  std::ifstream in("/proc/" + std::to_string(tgid) + "/maps");
+  char device[32];
+  std::snprintf(device, sizeof device, "%02x:%02x", major, minor);
+  const std::string inode_text = std::to_string(inode);
+  std::string line;
+  while (std::getline(in, line)) {
+    // start-end perms offset dev inode   path
+    std::istringstream fields(line);
+    std::string range, perms, offset, dev, ino;
+    fields >> range >> perms >> offset >> dev >> ino;
+    if (dev != device || ino != inode_text) continue;
+    std::string path;
+    std::getline(fields >> std::ws, path);
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (path.size() > kDeleted.size() &&
+        path.compare(path.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0)
+      return {};
+    return unescape_maps_path(path);
+  }
+  return {};
+}
+
+}  // namespace fimon

@@ -1,0 +1,241 @@
+#include "sources/linux/ebpf/write_tracer.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <tuple>
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "fimon.skel.h"  // generated from bpf/fimon.bpf.c at build time
+#include "fimon_write_record.h"
+#include "sources/linux/ebpf/process_cache.hpp"
+#include "sources/linux/mounts.hpp"
+
+namespace fimon {
+namespace {
+
+constexpr int kPollMs = 100;
+
+// libbpf explains refusals (verifier logs, missing tracepoints) at length: debug level only.
+int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char line[512];
+  std::vsnprintf(line, sizeof line, format, args);
+  std::string text(line);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  log::debug("libbpf: ", text);
+  return 0;
+}
+
+std::string errno_text(int err) {
+  return std::strerror(err < 0 ? -err : err);
+}
+
+// The kernel's dev_t (major << 20 | minor), as the superblock holds it.
+std::uint64_t kernel_dev(dev_t dev) {
+  return (static_cast<std::uint64_t>(major(dev)) << 20) | minor(dev);
+}
+
+// Tracepoints attach through tracefs; hosts without systemd may not have mounted it.
+Status ensure_tracefs() {
+  struct stat st {};
+  if (stat("/sys/kernel/tracing/events", &st) == 0 || stat("/sys/kernel/debug/tracing/events", &st) == 0)
+    return {};
+  if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0) {
+    return unsupported("tracefs is not mounted and mounting it at /sys/kernel/tracing failed: " +
+                       errno_text(errno));
+  }
+  log::info("ebpf: mounted tracefs at /sys/kernel/tracing (tracepoints attach through it)");
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WriteTracer>> WriteTracer::create(const std::vector<std::string>& watched_roots,
+                                                         long long own_pid, WriteLedger* ledger,
+                                                         std::uint64_t ring_bytes) {
+  struct stat st {};
+  if (stat("/sys/kernel/btf/vmlinux", &st) != 0) {
+    return unsupported("the kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load");
+  }
+  if (auto s = ensure_tracefs(); !s) return s.error();
+  libbpf_set_print(libbpf_log);
+
+  fimon_bpf* skel = fimon_bpf__open();
+  if (!skel) return unsupported("cannot open the eBPF object: " + errno_text(errno));
+  skel->rodata->own_tgid = static_cast<__u32>(own_pid);
+  bpf_map__set_max_entries(skel->maps.records, static_cast<__u32>(ring_bytes));
+  if (int err = fimon_bpf__load(skel); err != 0) {
+    fimon_bpf__destroy(skel);
+    return unsupported("the kernel refused the eBPF programs: " + errno_text(err) +
+                       (err == -EPERM ? " (needs root, or CAP_BPF and CAP_PERFMON)" : ""));
+  }
+  if (int err = fimon_bpf__attach(skel); err != 0) {
+    fimon_bpf__destroy(skel);
+    return unsupported("cannot attach the eBPF programs: " + errno_text(err));
+  }
+  for (const auto& root : watched_roots) {
+    if (stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;  // reported by the names source
+    struct {
+      __u64 dev;
+      __u64 ino;
+    } key{kernel_dev(st.st_dev), st.st_ino};
+    const __u8 one = 1;
+    if (bpf_map__update_elem(skel->maps.watched_dirs, &key, sizeof key, &one, sizeof one, BPF_ANY) != 0) {
+      log::warn("ebpf: cannot watch ", root, ": ", errno_text(errno));
+    }
+  }
+  return std::unique_ptr<WriteTracer>(new WriteTracer(skel, ledger));
+}
+
+WriteTracer::WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger)
+    : skeleton_(skeleton), ledger_(ledger), processes_(std::make_unique<ProcessCache>()) {}
+
+WriteTracer::~WriteTracer() {
+  stop();
+  if (ring_) ring_buffer__free(ring_);
+  fimon_bpf__destroy(skeleton_);
+}
+
+void WriteTracer::start(WriteTracerCallbacks callbacks, SourceStats* stats) {
+  callbacks_ = std::move(callbacks);
+  stats_ = stats;
+  ring_ = ring_buffer__new(
+      bpf_map__fd(skeleton_->maps.records),
+      [](void* self, void* data, std::size_t size) {
+        static_cast<WriteTracer*>(self)->on_record(data, size);
+        return 0;
+      },
+      this, nullptr);
+  if (!ring_) {
+    log::error("ebpf: cannot read the ring buffer: ", errno_text(errno));
+    return;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void WriteTracer::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t WriteTracer::kernel_drops() const {
+  const __u32 zero = 0;
+  __u64 value = 0;
+  bpf_map__lookup_elem(skeleton_->maps.dropped, &zero, sizeof zero, &value, sizeof value, 0);
+  return value;
+}
+
+void WriteTracer::run() {
+  auto next_drop_check = steady_now();
+  while (!stopping_) {
+    const int n = ring_buffer__poll(ring_, kPollMs);
+    if (n < 0 && n != -EINTR) {
+      log::error("ebpf: reading the ring buffer failed: ", errno_text(n));
+      return;
+    }
+    if (steady_now() >= next_drop_check) {
+      next_drop_check = steady_now() + std::chrono::seconds(1);
+      const std::uint64_t drops = kernel_drops();
+      if (drops > drops_reported_) {
+        const std::uint64_t lost = drops - drops_reported_;
+        drops_reported_ = drops;
+        if (callbacks_.on_lost) callbacks_.on_lost(lost);
+      }
+    }
+  }
+}
+
+std::string WriteTracer::mapping_path(const void* data, std::size_t size, unsigned maj, unsigned min) {
+  if (size < sizeof(fimon_mapping_record)) return {};
+  const auto* m = static_cast<const fimon_mapping_record*>(data);
+  const std::size_t start = m->path_start;
+  if (!m->path_complete || start >= FIMON_PATH_WINDOW - 1) return {};
+  const std::string below_root(m->path + start, strnlen(m->path + start, FIMON_PATH_WINDOW - 1 - start));
+  auto it = mount_points_.find({maj, min});
+  if (it == mount_points_.end()) {
+    const std::string where = filesystem_root_mount_point(read_mounts(), maj, min);
+    if (where.empty()) return {};  // the filesystem's root is not mounted: no full path to give
+    it = mount_points_.emplace(std::make_pair(maj, min), where).first;
+  }
+  return it->second == "/" ? below_root : it->second + below_root;
+}
+
+void WriteTracer::on_record(const void* data, std::size_t size) {
+  if (size < sizeof(fimon_write_record)) return;
+  fimon_write_record r{};
+  std::memcpy(&r, data, sizeof r);
+  ++stats_->traced_writes;
+  if (r.kind == FIMON_WRITE_MAPPING) {
+    on_mapping(r, data, size);
+    return;
+  }
+  if (r.offset < 0 || r.length <= 0) return;
+  KernelWriter writer{r.tgid, r.ppid,           r.uid,
+                      r.gid,  r.start_boottime, std::string(r.comm, strnlen(r.comm, sizeof r.comm))};
+  const ProcessInfo& process = processes_->lookup(writer);
+  const unsigned maj = static_cast<unsigned>(r.dev >> 20);
+  const unsigned min = static_cast<unsigned>(r.dev & 0xfffff);
+  ledger_->add(makedev(maj, min), r.ino,
+               ChangedRange{static_cast<std::uint64_t>(r.offset), static_cast<std::uint64_t>(r.length)},
+               process);
+  if (r.kind != FIMON_WRITE_MAPPED || !callbacks_.on_mapped_write) return;
+  // No other source sees stores through a mapping: report the file as modified. Its name comes from
+  // the writer's own mappings, remembered briefly (a store dirties many pages in a row).
+  const auto key = std::make_tuple(r.tgid, r.dev, r.ino);
+  const auto now = steady_now();
+  auto& [path, until] = mapped_paths_[key];
+  if (now >= until) {
+    path = mapped_file_path(r.tgid, maj, min, r.ino);
+    until = now + std::chrono::seconds(1);
+    if (mapped_paths_.size() > 1024) mapped_paths_.clear();
+  }
+  if (path.empty()) return;
+  RawChange change;
+  change.kind = ChangeKind::kModified;
+  change.path = path;
+  change.time = wall_clock_now();
+  change.process = process;
+  change.source = "ebpf";
+  callbacks_.on_mapped_write(std::move(change));
+}
+
+// A shared writable mapping: the file may change without any write syscall, and pages already
+// dirty when stored to raise no further tracepoint. Report it now (with its writer); the analysis
+// after the quiet period sees what the mapping changed.
+void WriteTracer::on_mapping(const fimon_write_record& r, const void* data, std::size_t size) {
+  KernelWriter writer{r.tgid, r.ppid,           r.uid,
+                      r.gid,  r.start_boottime, std::string(r.comm, strnlen(r.comm, sizeof r.comm))};
+  const ProcessInfo& process = processes_->lookup(writer);
+  const unsigned maj = static_cast<unsigned>(r.dev >> 20);
+  const unsigned min = static_cast<unsigned>(r.dev & 0xfffff);
+  std::string path = mapping_path(data, size, maj, min);
+  if (path.empty()) path = mapped_file_path(r.tgid, maj, min, r.ino);  // too deep: ask /proc
+  if (path.empty()) {
+    ++stats_->unresolved;
+    return;
+  }
+  ledger_->add(makedev(maj, min), r.ino, ChangedRange{}, process);  // the writer, no bytes yet
+  if (!callbacks_.on_mapped_write) return;
+  RawChange change;
+  change.kind = ChangeKind::kModified;
+  change.path = std::move(path);
+  change.time = wall_clock_now();
+  change.process = process;
+  change.source = "ebpf";
+  callbacks_.on_mapped_write(std::move(change));
+}
+
+}  // namespace fimon

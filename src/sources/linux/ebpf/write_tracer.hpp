@@ -1,0 +1,73 @@
+// The kernel write tracer (bpf/fimon.bpf.c, loaded from its libbpf skeleton): for each write into a
+// watched tree, the bytes it covered and the writer, into a WriteLedger the analyzer reads. Writes
+// through shared mappings, which no other source sees, are also handed on as changes. Records the
+// kernel could not queue are counted and reported as losses (the caller rescans).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/event.hpp"
+#include "core/result.hpp"
+#include "core/write_ledger.hpp"
+#include "sources/source.hpp"
+
+struct fimon_bpf;
+struct fimon_write_record;
+struct ring_buffer;
+
+namespace fimon {
+
+class ProcessCache;
+
+struct WriteTracerCallbacks {
+  std::function<void(std::uint64_t lost)> on_lost;          // records the kernel dropped
+  std::function<void(RawChange&& change)> on_mapped_write;  // a page dirtied through a mapping
+};
+
+class WriteTracer {
+ public:
+  // Loads and attaches the programs; errors say why (no BTF, not permitted, tracefs missing...).
+  static Result<std::unique_ptr<WriteTracer>> create(const std::vector<std::string>& watched_roots,
+                                                     long long own_pid, WriteLedger* ledger,
+                                                     std::uint64_t ring_bytes);
+  ~WriteTracer();
+  WriteTracer(const WriteTracer&) = delete;
+  WriteTracer& operator=(const WriteTracer&) = delete;
+
+  // `stats` (borrowed) counts the records read in traced_writes.
+  void start(WriteTracerCallbacks callbacks, SourceStats* stats);
+  void stop();
+
+ private:
+  WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger);
+  void run();
+  void on_record(const void* data, std::size_t size);
+  void on_mapping(const fimon_write_record& record, const void* data, std::size_t size);
+  std::string mapping_path(const void* data, std::size_t size, unsigned major, unsigned minor);
+  std::uint64_t kernel_drops() const;
+
+  fimon_bpf* skeleton_;
+  ring_buffer* ring_ = nullptr;
+  WriteLedger* ledger_;
+  std::unique_ptr<ProcessCache> processes_;
+  WriteTracerCallbacks callbacks_;
+  SourceStats* stats_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::uint64_t drops_reported_ = 0;
+  // Where a mapped file lives, by (process, device, inode), and until when to trust that.
+  std::map<std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>, std::pair<std::string, SteadyTime>>
+      mapped_paths_;
+  std::map<std::pair<unsigned, unsigned>, std::string> mount_points_;  // device -> its root's mount point
+  std::thread thread_;
+};
+
+}  // namespace fimon

@@ -1,0 +1,213 @@
+"""The eBPF backend on the real kernel: exact written ranges and full writer attribution.
+
+CI runs as root with BTF, so these execute; a kernel or permission that refuses the programs is a
+failure here, never a skip (the agent itself falls back, see test_backend_selection)."""
+import hashlib
+import os
+import pathlib
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from fimon_harness import Agent, by_path
+
+
+def ebpf_agent(fimon_bin, es, stream, tree, extra=()):
+    watched, state = tree
+    agent = Agent(fimon_bin, es, stream, watched, state, extra=list(extra), backend="ebpf")
+    assert "source ebpf" in agent.log_text(), agent.log_text()
+    return agent
+
+
+def child(code):
+    """Runs `code` in a child Python process; returns its pid and executable."""
+    proc = subprocess.run([sys.executable, "-c", code + "\nimport os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)
+    return int(proc.stdout.strip().splitlines()[-1]), os.path.realpath(sys.executable)
+
+
+def modified(agent, path, predicate=lambda d: True, timeout=15):
+    docs = agent.docs(lambda d: any(x["event"]["action"] in ("modified", "created") and predicate(x)
+                                    for x in by_path(d, path)), timeout=timeout)
+    return [x for x in by_path(docs, path) if x["event"]["action"] in ("modified", "created") and predicate(x)]
+
+
+def writes(doc):
+    return [(w["offset"], w["length"]) for w in doc["fim"].get("writes", [])]
+
+
+def test_pwrite_reports_its_exact_range_and_the_writing_child(fimon_bin, es, stream, tree):
+    watched, _ = tree
+    target = watched / "data.bin"
+    target.write_bytes(b"\0" * 8192)
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        agent.docs(lambda d: by_path(d, target))  # the creation above, if the agent saw it; else nothing
+    except AssertionError:
+        pass
+    try:
+        pid, exe = child(f"import os\nfd = os.open({str(target)!r}, os.O_WRONLY)\nos.pwrite(fd, b'0123456789', 4096)\nos.close(fd)")
+        (doc,) = modified(agent, target, lambda x: (4096, 10) in writes(x))[-1:]
+        assert writes(doc) == [(4096, 10)]
+        assert doc["process"]["pid"] == pid
+        assert doc["process"]["executable"] == exe
+        assert doc["process"]["parent"]["pid"] == os.getpid()
+        assert doc["process"]["entity_id"]
+        assert doc["user"]["id"] == str(os.geteuid()) and doc["group"]["id"] == str(os.getegid())
+        assert doc["fim"]["source"] == "ebpf"
+    finally:
+        agent.stop()
+
+
+def test_append_and_writev_offsets(fimon_bin, es, stream, tree):
+    watched, _ = tree
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        log = watched / "app.log"
+        log.write_bytes(b"x" * 100)
+        modified(agent, log)
+        with open(log, "ab") as f:  # O_APPEND: the bytes land at the end, whatever the position
+            f.write(b"appended")
+        (doc,) = modified(agent, log, lambda x: (100, 8) in writes(x))[-1:]
+        assert writes(doc) == [(100, 8)]
+        vec = watched / "vec.bin"
+        fd = os.open(vec, os.O_WRONLY | os.O_CREAT, 0o644)
+        os.writev(fd, [b"ab", b"cde"])
+        os.writev(fd, [b"fg"])
+        os.close(fd)
+        (doc,) = modified(agent, vec, lambda x: writes(x) == [(0, 7)])[-1:]
+        assert hashlib.sha256(vec.read_bytes()).hexdigest() == doc["file"]["hash"]["sha256"]
+    finally:
+        agent.stop()
+
+
+MAP_AND_STORE = ("import mmap, os\nfd = os.open({path!r}, os.O_RDWR)\nm = mmap.mmap(fd, 16384)\n"
+                 "m[8192:8197] = b'hello'\nm.flush()\nm.close()\nos.close(fd)")
+
+
+def test_a_store_through_a_shared_mapping_is_a_modification_with_its_page(fimon_bin, es, stream, tree):
+    """No write syscall at all: the mapping is reported, and the page the store dirtied."""
+    watched, _ = tree
+    target = watched / "mapped.db"
+    with open(target, "wb") as f:
+        f.truncate(16384)  # a hole: its pages are clean, so the store dirties one
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        pid, exe = child(MAP_AND_STORE.format(path=str(target)))
+        (doc,) = modified(agent, target, lambda x: (8192, 4096) in writes(x), timeout=20)[-1:]
+        assert doc["process"]["pid"] == pid and doc["process"]["executable"] == exe
+        assert doc["fim"]["change"]["ranges"], doc["fim"]
+    finally:
+        agent.stop()
+
+
+def test_a_mapping_over_pages_already_dirty_is_still_reported(fimon_bin, es, stream, tree):
+    """Pages dirtied by an earlier write raise no new tracepoint when stored to: the mapping itself,
+    seen when it was made, is what reports the change, with the process that made it."""
+    watched, _ = tree
+    target = watched / "dirty.db"
+    target.write_bytes(b"\0" * 16384)  # in the page cache, dirty, not yet written back
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        pid, _ = child(MAP_AND_STORE.format(path=str(target)))
+        (doc,) = modified(agent, target, lambda x: x["event"]["action"] == "modified", timeout=20)[-1:]
+        assert doc["process"]["pid"] == pid
+        assert doc["fim"]["change"]["bytes_added"] > 0
+        assert doc["fim"]["source"] == "ebpf"
+    finally:
+        agent.stop()
+
+
+def test_writes_outside_the_watched_tree_never_reach_the_agent(fimon_bin, es, stream, tree, tmp_path):
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        outside = tmp_path / "outside.bin"
+        for _ in range(200):
+            outside.write_bytes(b"not watched")
+        watched, state = tree
+        (watched / "inside").write_bytes(b"watched")
+        modified(agent, watched / "inside")
+    finally:
+        agent.stop()
+    status = status_of(fimon_bin, state)
+    assert int(status["traced_writes"]) < 20, status  # the inside file's writes, not the 200 outside
+
+
+def test_rename_and_unlink_are_attributed_to_the_process_that_did_them(fimon_bin, es, stream, tree):
+    watched, _ = tree
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        a = watched / "a"
+        a.write_bytes(b"a")
+        modified(agent, a)
+        pid, _ = child(f"import os\nos.rename({str(a)!r}, {str(watched / 'b')!r})\nos.unlink({str(watched / 'b')!r})")
+        docs = agent.docs(lambda d: len(by_path(d, watched / "b")) >= 2)
+        for doc in by_path(docs, watched / "b"):
+            assert doc["process"]["pid"] == pid, doc["event"]["action"]
+    finally:
+        agent.stop()
+
+
+def status_of(fimon_bin, state):
+    res = Agent.run_cli(fimon_bin, ["status", "--state-dir", str(state)])
+    return dict(line.split(": ", 1) for line in res.stdout.splitlines() if ": " in line)
+
+
+def test_a_full_ring_buffer_is_counted_logged_and_rescanned(fimon_bin, es, stream, tree):
+    """The smallest ring (4 KiB, ~50 records) against 200,000 one-byte writes from dd: the kernel
+    drops records; the agent counts them as kernel drops, says so, rescans, and stays correct."""
+    watched, state = tree
+    agent = ebpf_agent(fimon_bin, es, stream, tree, extra=["--ebpf-ring-buffer", "4KiB"])
+    try:
+        target = watched / "burst.bin"
+        subprocess.run(["dd", "if=/dev/zero", f"of={target}", "bs=1", "count=200000", "status=none"], check=True)
+        docs = agent.docs(lambda d: any(x["file"].get("size") == 200000 for x in by_path(d, target)), timeout=30)
+        assert by_path(docs, target)[-1]["file"]["hash"]["sha256"] == hashlib.sha256(bytes(200000)).hexdigest()
+        agent.wait_log("write records lost", timeout=10)
+    finally:
+        agent.stop()
+    status = status_of(fimon_bin, state)
+    assert int(status["kernel_drops"]) > 0 and int(status["rescans"]) >= 1, status
+
+
+def test_auto_picks_ebpf_and_status_names_it(fimon_bin, es, stream, tree):
+    watched, state = tree
+    agent = Agent(fimon_bin, es, stream, watched, state)  # --backend auto
+    try:
+        assert "source: ebpf (" in agent.log_text()
+        (watched / "x").write_bytes(b"x")
+        doc = modified(agent, watched / "x")[-1]
+        assert doc["fim"]["source"] == "ebpf" and writes(doc) == [(0, 1)]
+    finally:
+        agent.stop()
+    assert status_of(fimon_bin, state)["backend"] == "ebpf"
+
+
+def test_auto_without_privileges_falls_back_and_says_why(fimon_bin, es, stream):
+    """As `nobody` the kernel refuses the programs (and fanotify): the agent starts on inotify and
+    the log names each skipped backend with its reason."""
+    nobody = pwd.getpwnam("nobody")
+    root = pathlib.Path(tempfile.mkdtemp(prefix="fimon-nobody-", dir="/var/tmp"))
+    try:
+        os.chmod(root, 0o755)
+        watched, state = root / "watched", root / "state"
+        watched.mkdir()
+        shutil.chown(watched, nobody.pw_uid, nobody.pw_gid)
+        binary = root / "fimon"
+        shutil.copy(fimon_bin, binary)
+        os.chmod(binary, 0o755)
+        shutil.chown(root, nobody.pw_uid, nobody.pw_gid)
+        agent = Agent(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
+                       str(binary)], es, stream, watched, state)
+        try:
+            log = agent.log_text()
+            assert "source: ebpf unavailable (" in log and "source: fanotify unavailable (" in log, log
+            assert "running: 1 watched trees, source inotify" in log
+            (watched / "still-seen").write_bytes(b"y")
+            modified(agent, watched / "still-seen")
+        finally:
+            agent.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
