@@ -80,6 +80,19 @@ struct {
   __type(value, struct pending_mmap);
 } in_mmap SEC(".maps");
 
+/* The page a filesystem write outside a write syscall just reported exactly, by thread id: the
+ * filesystem dirties it right after its write_end tracepoint, and that is not a mapped store. */
+struct written_page {
+  __u64 inode;
+  __u64 index;
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, struct written_page);
+} fs_written SEC(".maps");
+
 struct pending_write {
   __s64 fd;
   __s64 pos;       /* positional writes: where; -1: the file position */
@@ -310,6 +323,11 @@ int BPF_PROG(dirty_folio, struct folio *folio, struct address_space *mapping) {
   __u32 tid = (__u32)id;
   if ((id >> 32) == own_tgid || !mapping || bpf_map_lookup_elem(&in_write, &tid))
     return 0;
+  struct written_page *just = bpf_map_lookup_elem(&fs_written, &tid);
+  if (just && just->inode == (__u64)mapping->host && just->index == folio->index) {
+    bpf_map_delete_elem(&fs_written, &tid);
+    return 0;
+  }
   struct inode *inode = mapping->host;
   if (!inode || (inode->i_mode & S_IFMT_BITS) != S_IFREG_BITS)
     return 0;
@@ -322,4 +340,45 @@ int BPF_PROG(dirty_folio, struct folio *folio, struct address_space *mapping) {
     return 0;
   emit(inode, (__s64)folio->index << PAGE_SHIFT_BITS, 1 << PAGE_SHIFT_BITS, FIMON_WRITE_MAPPED);
   return 0;
+}
+
+/* Writes the kernel performs without a write syscall of the process (io_uring, copy_file_range,
+ * sendfile, splice into a file) still pass through the filesystem's write_end; ext4's tracepoints
+ * give the inode, the position and the bytes copied (one page at a time). Inside a write syscall
+ * the syscall's own record already has them. */
+static __always_inline bool outside_write_syscall(__u32 *tid) {
+  __u64 id = bpf_get_current_pid_tgid();
+  *tid = (__u32)id;
+  return (id >> 32) != own_tgid && !bpf_map_lookup_elem(&in_write, tid);
+}
+
+static __always_inline int fs_write_end(struct inode *inode, loff_t pos, unsigned int copied) {
+  __u32 tid;
+  if (!outside_write_syscall(&tid))
+    return 0;
+  if (!copied || !inode || (inode->i_mode & S_IFMT_BITS) != S_IFREG_BITS)
+    return 0;
+  struct hlist_node *alias = BPF_CORE_READ(inode, i_dentry.first);
+  if (!alias)
+    return 0;
+  struct dentry *dentry = (struct dentry *)((char *)alias - bpf_core_field_offset(struct dentry, d_u.d_alias));
+  if (!below_watched_dir(dentry, inode->i_sb->s_dev))
+    return 0;
+  emit(inode, pos, copied, FIMON_WRITE_IN_KERNEL);
+  struct written_page page = {.inode = (__u64)inode, .index = (__u64)pos >> PAGE_SHIFT_BITS};
+  bpf_map_update_elem(&fs_written, &tid, &page, BPF_ANY);
+  return 0;
+}
+
+SEC("tp_btf/ext4_da_write_end")
+int BPF_PROG(ext4_da_write_end, struct inode *inode, loff_t pos, unsigned int len, unsigned int copied) {
+  return fs_write_end(inode, pos, copied);
+}
+SEC("tp_btf/ext4_write_end")
+int BPF_PROG(ext4_write_end, struct inode *inode, loff_t pos, unsigned int len, unsigned int copied) {
+  return fs_write_end(inode, pos, copied);
+}
+SEC("tp_btf/ext4_journalled_write_end")
+int BPF_PROG(ext4_journalled_write_end, struct inode *inode, loff_t pos, unsigned int len, unsigned int copied) {
+  return fs_write_end(inode, pos, copied);
 }

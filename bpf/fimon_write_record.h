@@ -8,6 +8,8 @@ enum fimon_write_kind {
   FIMON_WRITE_SYSCALL = 1, /* write, pwrite64, writev, pwritev, pwritev2: exact bytes */
   FIMON_WRITE_MAPPED = 2,  /* a page dirtied through a shared writable mapping */
   FIMON_WRITE_MAPPING = 3, /* a shared writable mapping created (offset, length: the mapped range) */
+  FIMON_WRITE_IN_KERNEL = 4, /* written by the kernel outside a write syscall (io_uring,
+                                copy_file_range, sendfile...), seen by the filesystem: exact bytes */
 };
 
 struct fimon_write_record {

@@ -211,3 +211,23 @@ def test_auto_without_privileges_falls_back_and_says_why(fimon_bin, es, stream):
             agent.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_writes_the_kernel_makes_for_a_process_are_exact_too(fimon_bin, es, stream, tree, tmp_path):
+    """copy_file_range and sendfile write without a write syscall of the process: the filesystem's
+    write_end tracepoints give their exact ranges and the process."""
+    watched, _ = tree
+    source = tmp_path / "source.bin"  # outside the tree
+    source.write_bytes(os.urandom(10000))
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        copied = watched / "copied.bin"
+        code = (f"import os\nsrc = os.open({str(source)!r}, os.O_RDONLY)\n"
+                f"dst = os.open({str(copied)!r}, os.O_WRONLY | os.O_CREAT, 0o644)\n"
+                "os.copy_file_range(src, dst, 5000, 0, 100)\n"
+                "os.lseek(dst, 20000, os.SEEK_SET)\nos.sendfile(dst, src, 0, 3000)\n")
+        pid, _ = child(code)
+        (doc,) = modified(agent, copied, lambda x: writes(x) == [(100, 5000), (20000, 3000)])[-1:]
+        assert doc["process"]["pid"] == pid
+    finally:
+        agent.stop()
