@@ -79,6 +79,15 @@ def agent_usage(pid):
     return cpu, hwm
 
 
+def es_cpu_seconds():
+    """CPU seconds of the local dev Elasticsearch so far (it shares the machine), or None."""
+    pidfile = Path(os.environ.get("FIMON_ES_HOME", "/tmp/fimon-es-9200")) / "es.pid"
+    try:
+        return agent_usage(int(pidfile.read_text().strip()))[0]
+    except (OSError, ValueError):
+        return None
+
+
 def run_config(args, backend, work):
     root = Path(tempfile.mkdtemp(prefix="burst-", dir=work))
     tree, state = root / "tree", root / "state"
@@ -95,6 +104,9 @@ def run_config(args, backend, work):
             if agent.poll() is not None or time.monotonic() > deadline:
                 sys.exit(f"burst: the {backend} agent did not start:\n{(root / 'agent.log').read_text()}")
             time.sleep(0.05)
+    os.sync()  # the previous configuration's writeback must not slow this writer down
+    time.sleep(1)
+    es_before = es_cpu_seconds()
     writer = subprocess.run([args.writer, str(tree), str(args.files)], check=True, capture_output=True, text=True)
     written = float(writer.stdout.strip())
     row = {"backend": backend, "writer_s": written}
@@ -105,10 +117,13 @@ def run_config(args, backend, work):
             time.sleep(0.5)
         row["searchable_s"] = time.monotonic() - end
         row["cpu_s"], row["rss"] = agent_usage(agent.pid)
+        es_after = es_cpu_seconds()
+        row["es_cpu_s"] = es_after - es_before if es_before is not None and es_after is not None else None
         agent.send_signal(signal.SIGINT)
         agent.wait(timeout=60)
         row["correct"] = correct_hashes(args.es_url, stream, tree, args.files)
     shutil.rmtree(root, ignore_errors=True)
+    os.sync()
     return row
 
 
@@ -134,15 +149,16 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     base = rows[0]["writer_s"]
     print(f"Burst: {args.files:,} files by one process (burst_writer), {os.cpu_count()} CPUs\n")
-    print("| backend | writer s | slowdown | correct sha256 in ES | searchable after writer end | agent CPU s | agent peak RSS |")
-    print("|---|---|---|---|---|---|---|")
+    print("| backend | writer s | slowdown | correct sha256 in ES | searchable after writer end | agent CPU s | agent peak RSS | Elasticsearch CPU s |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         if r["backend"] == "none":
-            print(f"| no agent | {r['writer_s']:.2f} | 1.00x | - | - | - | - |")
+            print(f"| no agent | {r['writer_s']:.2f} | 1.00x | - | - | - | - | - |")
             continue
+        es_cpu = "-" if r["es_cpu_s"] is None else f"{r['es_cpu_s']:.1f}"
         print(f"| {r['backend']} | {r['writer_s']:.2f} | {r['writer_s'] / base:.2f}x | "
               f"{r['correct']:,} / {args.files:,} | {r['searchable_s']:.1f} s | {r['cpu_s']:.1f} | "
-              f"{r['rss'] / (1 << 20):.0f} MiB |")
+              f"{r['rss'] / (1 << 20):.0f} MiB | {es_cpu} |")
 
 
 if __name__ == "__main__":

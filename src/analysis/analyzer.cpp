@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "analysis/content_pass.hpp"
+#include "analysis/mime_fast_path.hpp"
 #include "analysis/range_diff.hpp"
 #include "analysis/redact.hpp"
 #include "analysis/text_diff.hpp"
@@ -236,7 +237,12 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   if (item.record_only && event.action == Action::kCreated) return std::nullopt;
   // Sniffed last: libmagic costs more than hashing a small file, and most reads (baseline
   // building, unchanged rewrites) report nothing.
-  if (!pass.head.empty()) event.mime_type = platform::sniff_mime_type(pass.head.data(), pass.head.size());
+  if (!pass.head.empty()) {
+    const bool whole_file = event.meta && pass.head.size() >= event.meta->size;
+    auto plain = plain_text_mime_type(pass.head, whole_file);  // value_or would sniff anyway
+    event.mime_type =
+        plain ? std::move(*plain) : platform::sniff_mime_type(pass.head.data(), pass.head.size());
+  }
   return event;
 }
 

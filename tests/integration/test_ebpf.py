@@ -231,3 +231,28 @@ def test_writes_the_kernel_makes_for_a_process_are_exact_too(fimon_bin, es, stre
         assert doc["process"]["pid"] == pid
     finally:
         agent.stop()
+
+
+def test_several_writers_in_one_event_are_all_listed(fimon_bin, es, stream, tree):
+    watched, _ = tree
+    target = watched / "shared.log"
+    target.write_bytes(b"\0" * 8192)
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        code = (f"import os\npids = []\nfor k in range(2):\n    pid = os.fork()\n    if pid == 0:\n"
+                f"        fd = os.open({str(target)!r}, os.O_WRONLY)\n        os.pwrite(fd, b'w%d' % k, k * 4096)\n"
+                "        os.close(fd)\n        os._exit(0)\n    pids.append(pid)\nfor p in pids:\n    os.waitpid(p, 0)\n"
+                "print(' '.join(map(str, pids)))")
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        out, _ = proc.communicate(timeout=30)
+        pids = set(map(int, out.split()))
+
+        def proc_pid(_writer):
+            return proc.pid  # the forking parent
+        docs = modified(agent, target, lambda x: {w["pid"] for w in x["fim"].get("writers", [])} >= pids)
+        doc = docs[-1]
+        assert writes(doc) == [(0, 2), (4096, 2)]
+        # From the kernel's record, even for children gone before /proc could name their executable.
+        assert all(w["entity_id"] and w["ppid"] == proc_pid(w) for w in doc["fim"]["writers"] if w["pid"] in pids)
+    finally:
+        agent.stop()

@@ -1,0 +1,34 @@
+#include "analysis/mime_fast_path.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fimon {
+namespace {
+
+TEST(MimeFastPath, PlainTextIsNamedWithoutTheSniffer) {
+  EXPECT_EQ(plain_text_mime_type("file 1\nfile 1\n", true), "text/plain");
+  EXPECT_EQ(plain_text_mime_type("# a comment\nkey = value\n", true), "text/plain");
+  EXPECT_EQ(plain_text_mime_type("gr\xc3\xbc\xc3\x9f\x65 \x1b[31mred\x1b[0m\n", true), "text/plain");
+  // The head stops inside "ü": still text.
+  EXPECT_EQ(plain_text_mime_type(std::string_view("abc \xc3", 5), false), "text/plain");
+}
+
+TEST(MimeFastPath, WhatTheSnifferRefinesGoesToIt) {
+  EXPECT_FALSE(plain_text_mime_type("#!/bin/sh\necho hi\n", true));  // text/x-shellscript
+  EXPECT_FALSE(plain_text_mime_type("  <html><body>", true));
+  EXPECT_FALSE(plain_text_mime_type("{\"a\": 1}", true));
+  EXPECT_FALSE(plain_text_mime_type("[1, 2]", true));
+  EXPECT_FALSE(plain_text_mime_type("%PDF-1.7\n", true));
+  EXPECT_FALSE(plain_text_mime_type(std::string_view("\x7f"
+                                                     "ELF\x02\x01",
+                                                     6),
+                                    true));
+  EXPECT_FALSE(plain_text_mime_type(std::string_view("a\0b", 3), true));
+  EXPECT_FALSE(plain_text_mime_type("caf\xe9", true));  // Latin-1: the sniffer names the charset's text
+  EXPECT_FALSE(plain_text_mime_type(std::string_view("abc \xc3", 5), true));  // a whole file ends there
+  EXPECT_FALSE(plain_text_mime_type("", true));
+  EXPECT_FALSE(plain_text_mime_type(" \n\t", true));
+}
+
+}  // namespace
+}  // namespace fimon
