@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 from fimon_harness import Agent, by_path
 
@@ -254,5 +255,22 @@ def test_several_writers_in_one_event_are_all_listed(fimon_bin, es, stream, tree
         assert writes(doc) == [(0, 2), (4096, 2)]
         # From the kernel's record, even for children gone before /proc could name their executable.
         assert all(w["entity_id"] and w["ppid"] == proc_pid(w) for w in doc["fim"]["writers"] if w["pid"] in pids)
+    finally:
+        agent.stop()
+
+
+def test_a_watched_root_made_again_is_traced_again(fimon_bin, es, stream, tree):
+    watched, _ = tree
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        shutil.rmtree(watched)
+        watched.mkdir()  # a new inode: the kernel's filter learns it within a second
+        time.sleep(2)
+        target = watched / "after"
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT, 0o644)
+        os.pwrite(fd, b"0123", 100)
+        os.close(fd)
+        doc = modified(agent, target, lambda x: (100, 4) in writes(x))[-1]
+        assert doc["fim"]["source"] == "ebpf"
     finally:
         agent.stop()

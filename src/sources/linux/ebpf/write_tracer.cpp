@@ -86,22 +86,35 @@ Result<std::unique_ptr<WriteTracer>> WriteTracer::create(const std::vector<std::
     fimon_bpf__destroy(skel);
     return unsupported("cannot attach the eBPF programs: " + errno_text(err));
   }
-  for (const auto& root : watched_roots) {
+  std::unique_ptr<WriteTracer> tracer(new WriteTracer(skel, ledger, watched_roots));
+  tracer->watch_roots();
+  return tracer;
+}
+
+WriteTracer::WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger, std::vector<std::string> roots)
+    : skeleton_(skeleton),
+      ledger_(ledger),
+      processes_(std::make_unique<ProcessCache>()),
+      roots_(std::move(roots)) {}
+
+// The kernel filters by the roots' inodes: a root deleted and made again is a new inode, so the
+// roots are looked up again now and then (old entries stay: an inode number reused for another
+// directory would only widen what is traced, and the agent filters by path after).
+void WriteTracer::watch_roots() {
+  for (const auto& root : roots_) {
+    struct stat st {};
     if (stat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;  // reported by the names source
     struct {
       __u64 dev;
       __u64 ino;
     } key{kernel_dev(st.st_dev), st.st_ino};
     const __u8 one = 1;
-    if (bpf_map__update_elem(skel->maps.watched_dirs, &key, sizeof key, &one, sizeof one, BPF_ANY) != 0) {
+    if (bpf_map__update_elem(skeleton_->maps.watched_dirs, &key, sizeof key, &one, sizeof one, BPF_ANY) !=
+        0) {
       log::warn("ebpf: cannot watch ", root, ": ", errno_text(errno));
     }
   }
-  return std::unique_ptr<WriteTracer>(new WriteTracer(skel, ledger));
 }
-
-WriteTracer::WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger)
-    : skeleton_(skeleton), ledger_(ledger), processes_(std::make_unique<ProcessCache>()) {}
 
 WriteTracer::~WriteTracer() {
   stop();
@@ -148,6 +161,7 @@ void WriteTracer::run() {
     }
     if (steady_now() >= next_drop_check) {
       next_drop_check = steady_now() + std::chrono::seconds(1);
+      watch_roots();
       const std::uint64_t drops = kernel_drops();
       if (drops > drops_reported_) {
         const std::uint64_t lost = drops - drops_reported_;

@@ -48,7 +48,8 @@ class WriteTracer {
   void stop();
 
  private:
-  WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger);
+  WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger, std::vector<std::string> roots);
+  void watch_roots();
   void run();
   void on_record(const void* data, std::size_t size);
   void on_mapping(const fimon_write_record& record, const void* data, std::size_t size);
@@ -66,6 +67,7 @@ class WriteTracer {
   // Where a mapped file lives, by (process, device, inode), and until when to trust that.
   std::map<std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>, std::pair<std::string, SteadyTime>>
       mapped_paths_;
+  std::vector<std::string> roots_;
   std::map<std::pair<unsigned, unsigned>, std::string> mount_points_;  // device -> its root's mount point
   std::thread thread_;
 };
