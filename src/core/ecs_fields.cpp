@@ -60,7 +60,8 @@ const std::vector<FieldSpec>& ecs_fields() {
         {"file.created", "date", "birth time where the filesystem keeps it"},
         {"file.target_path", "keyword", "a symlink's target (never followed)"},
         {"file.mime_type", "keyword",
-         "media type sniffed from the first bytes (libmagic; FindMimeFromData on Windows)"},
+         "media type sniffed from the first bytes (plain UTF-8 text: text/plain directly; else libmagic, "
+         "FindMimeFromData on Windows)"},
         {"file.hash.md5", "keyword", "MD5 of the content"},
         {"file.hash.sha1", "keyword", "SHA-1 of the content"},
         {"file.hash.sha256", "keyword", "SHA-256 of the content"},
