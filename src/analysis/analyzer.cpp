@@ -108,6 +108,11 @@ void attach_kernel_writes(WriteLedger& ledger, FileEvent& event) {
     auto same = std::find_if(event.writers.begin(), event.writers.end(),
                              [&](const ProcessInfo& p) { return p.pid == w.pid; });
     if (same != event.writers.end()) {
+      // The kernel's identity wins; what /proc told fanotify earlier fills what is missing.
+      if (w.executable.empty()) w.executable = same->executable;
+      if (w.name.empty()) w.name = same->name;
+      if (w.user_name.empty()) w.user_name = same->user_name;
+      w.resolved = w.resolved || same->resolved;
       *same = std::move(w);
     } else if (event.writers.size() < kMaxTracedWriters) {
       event.writers.push_back(std::move(w));

@@ -32,6 +32,7 @@ HealthReport collect_health(const Source& source, const Pipeline& pipeline, cons
       {"rescans", s.rescans.load()},
       {"unresolved", s.unresolved.load()},
       {"traced_writes", s.traced_writes.load()},
+      {"traced_dropped", s.traced_dropped.load()},
       {"pending_files", pipeline.pending()},
       {"analysed", p.analysed.load()},
       {"unchanged", p.unchanged.load()},

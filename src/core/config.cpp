@@ -312,6 +312,10 @@ Status apply_yaml_unchecked(const std::string& yaml_text, const std::string& ori
   if (root.IsNull()) return {};
   if (!root.IsMap()) return invalid_argument(origin + ": expected a mapping of option: value");
   for (const auto& entry : root) {
+    if (!entry.first.IsScalar()) {  // "[a]: 1" or "{a: 1}: 2": not an option name (the fuzzer found it)
+      return invalid_argument(origin + ": line " + std::to_string(entry.first.Mark().line + 1) +
+                              ": an option name must be a plain word");
+    }
     const std::string key = entry.first.as<std::string>();
     const Option* o = find_option(key);
     if (o == nullptr) return config_error(key, "unknown option in " + origin);

@@ -88,6 +88,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"run"}, "wacth: [/a]\n", "wacth: unknown option"},
         BadInput{{"run"}, "es-url: {a: 1}\n", "es-url: expects a value"},
         BadInput{{"run"}, "- just\n- a list\n", "bad.yml: expected a mapping"},
+        BadInput{{"run"}, "[]:\n", "bad.yml: line 1: an option name must be a plain word"},
         BadInput{{"setup", "--kibana-url", "kibana:5601"}, "", "kibana-url: 'kibana:5601' is not"},
         BadInput{{"run", "--watch", "/a", "--ebpf-ring-buffer", "5000B"},
                  "",

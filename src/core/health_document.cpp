@@ -16,6 +16,8 @@ const std::vector<std::pair<const char*, const char*>>& health_counter_names() {
       {"rescans", "reconciliation rescans run"},
       {"unresolved", "kernel events whose path could not be resolved"},
       {"traced_writes", "writes reported by the kernel write tracer (eBPF backend)"},
+      {"traced_dropped",
+       "traced writes not kept: the ledger of written files was full (their events lack fim.writes)"},
       {"pending_files", "changed files waiting for analysis (coalescer and work queues)"},
       {"analysed", "files analysed"},
       {"unchanged", "files analysed and found identical to the baseline"},
@@ -37,9 +39,9 @@ const std::vector<std::pair<const char*, const char*>>& health_counter_names() {
 }
 
 const std::vector<const char*>& health_increase_names() {
-  static const std::vector<const char*> names = {"kernel_drops", "rescans",    "unresolved",
-                                                 "retried",      "rejected",   "dead_lettered",
-                                                 "dropped",      "queue_full", "queue_errors"};
+  static const std::vector<const char*> names = {
+      "kernel_drops", "traced_dropped", "rescans", "unresolved", "retried",
+      "rejected",     "dead_lettered",  "dropped", "queue_full", "queue_errors"};
   return names;
 }
 

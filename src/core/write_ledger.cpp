@@ -1,9 +1,13 @@
 #include "core/write_ledger.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 
 namespace fimon {
+namespace {
+constexpr auto kForgetAfter = std::chrono::minutes(1);  // longer than any event's max-delay
+}  // namespace
 
 void WriteLedger::merge(Entry& e, ChangedRange range) const {
   if (range.length == 0) return;
@@ -29,16 +33,20 @@ void WriteLedger::merge(Entry& e, ChangedRange range) const {
 }
 
 bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange range,
-                      const ProcessInfo& writer) {
+                      const ProcessInfo& writer, SteadyTime now) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(Key{device, inode});
   if (it == entries_.end()) {
+    if (entries_.size() >= limits_.max_files) {
+      std::erase_if(entries_, [&](const auto& e) { return now - e.second.updated > kForgetAfter; });
+    }
     if (entries_.size() >= limits_.max_files) {
       ++refused_;
       return false;
     }
     it = entries_.emplace(Key{device, inode}, Entry{}).first;
   }
+  it->second.updated = now;
   merge(it->second, range);
   auto& writers = it->second.writers;
   const bool known = std::any_of(writers.begin(), writers.end(), [&](const ProcessInfo& w) {

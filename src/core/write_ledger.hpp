@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/event.hpp"
 
 namespace fimon {
@@ -30,8 +31,11 @@ class WriteLedger {
   WriteLedger() = default;
   explicit WriteLedger(Limits limits) : limits_(limits) {}
 
-  // Returns false when the ledger is full and `file` is not in it yet (counted in refused()).
-  bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessInfo& writer);
+  // Returns false when the ledger is full and `file` is not in it yet (counted in refused()). A full
+  // ledger first forgets files not written for a minute: their event is not coming (an excluded
+  // path, a deleted file), and one that does comes without fim.writes.
+  bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessInfo& writer,
+           SteadyTime now = steady_now());
   // Everything recorded for the file since the last take, and forgets it.
   std::optional<KernelWrites> take(std::uint64_t device, std::uint64_t inode);
 
@@ -51,6 +55,7 @@ class WriteLedger {
     std::map<std::uint64_t, std::uint64_t> ranges;  // start -> end, disjoint and not touching
     bool truncated = false;
     std::vector<ProcessInfo> writers;
+    SteadyTime updated{};
   };
   void merge(Entry& e, ChangedRange range) const;
 

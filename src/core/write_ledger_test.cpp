@@ -55,5 +55,16 @@ TEST(WriteLedger, CapsRangesWritersAndFiles) {
   EXPECT_EQ(ledger.refused(), 1U);
 }
 
+TEST(WriteLedger, AFullLedgerForgetsFilesWhoseEventNeverCame) {
+  WriteLedger ledger(WriteLedger::Limits{2, 4, 4});
+  const SteadyTime start = steady_now();
+  ledger.add(1, 1, {0, 1}, writer(1), start);
+  ledger.add(1, 2, {0, 1}, writer(1), start + std::chrono::seconds(50));
+  EXPECT_TRUE(ledger.add(1, 3, {0, 1}, writer(1), start + std::chrono::seconds(90)));
+  EXPECT_FALSE(ledger.take(1, 1)) << "not written for over a minute: forgotten";
+  EXPECT_TRUE(ledger.take(1, 2));
+  EXPECT_EQ(ledger.refused(), 0U);
+}
+
 }  // namespace
 }  // namespace fimon

@@ -18,13 +18,14 @@
 namespace fimon {
 
 struct SourceStats {
-  std::atomic<std::uint64_t> events{0};         // kernel records read
-  std::atomic<std::uint64_t> changes{0};        // RawChanges handed on (inside the watched trees)
-  std::atomic<std::uint64_t> overflows{0};      // kernel queue overflows (events lost in the kernel)
-  std::atomic<std::uint64_t> unresolved{0};     // records whose path could not be resolved
-  std::atomic<std::uint64_t> refused{0};        // changes the pipeline could not hold
-  std::atomic<std::uint64_t> rescans{0};        // reconciliation scans run after a loss
-  std::atomic<std::uint64_t> traced_writes{0};  // write records from the kernel tracer (eBPF)
+  std::atomic<std::uint64_t> events{0};          // kernel records read
+  std::atomic<std::uint64_t> changes{0};         // RawChanges handed on (inside the watched trees)
+  std::atomic<std::uint64_t> overflows{0};       // kernel queue overflows (events lost in the kernel)
+  std::atomic<std::uint64_t> unresolved{0};      // records whose path could not be resolved
+  std::atomic<std::uint64_t> refused{0};         // changes the pipeline could not hold
+  std::atomic<std::uint64_t> rescans{0};         // reconciliation scans run after a loss
+  std::atomic<std::uint64_t> traced_writes{0};   // write records from the kernel tracer (eBPF)
+  std::atomic<std::uint64_t> traced_dropped{0};  // ...that the agent could not keep (ledger full)
 };
 
 // Receives changes from source threads; must be thread-safe and fast. Returns false when the change

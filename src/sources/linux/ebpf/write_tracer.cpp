@@ -202,9 +202,11 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
   const ProcessInfo& process = processes_->lookup(writer);
   const unsigned maj = static_cast<unsigned>(r.dev >> 20);
   const unsigned min = static_cast<unsigned>(r.dev & 0xfffff);
-  ledger_->add(makedev(maj, min), r.ino,
-               ChangedRange{static_cast<std::uint64_t>(r.offset), static_cast<std::uint64_t>(r.length)},
-               process);
+  if (!ledger_->add(makedev(maj, min), r.ino,
+                    ChangedRange{static_cast<std::uint64_t>(r.offset), static_cast<std::uint64_t>(r.length)},
+                    process)) {
+    ++stats_->traced_dropped;
+  }
   if (r.kind != FIMON_WRITE_MAPPED || !callbacks_.on_mapped_write) return;
   // No other source sees stores through a mapping: report the file as modified. Its name comes from
   // the writer's own mappings, remembered briefly (a store dirties many pages in a row).
