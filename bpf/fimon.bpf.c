@@ -74,7 +74,7 @@ struct pending_mmap {
   __u64 flags;
 };
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(type, BPF_MAP_TYPE_LRU_HASH); /* entries of threads that died mid-call age out */
   __uint(max_entries, 16384);
   __type(key, __u32);
   __type(value, struct pending_mmap);
@@ -87,7 +87,7 @@ struct written_page {
   __u64 index;
 };
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(type, BPF_MAP_TYPE_LRU_HASH); /* pages never dirtied afterwards age out */
   __uint(max_entries, 16384);
   __type(key, __u32);
   __type(value, struct written_page);
@@ -99,10 +99,11 @@ struct pending_write {
   __u32 rwf_flags; /* pwritev2 */
 };
 
-/* A write syscall in progress, by thread id. */
+/* A write syscall in progress, by thread id (threads blocked writing to pipes and sockets hold
+ * entries too: room for many, and the least recent give way). */
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 16384);
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 65536);
   __type(key, __u32);
   __type(value, struct pending_write);
 } in_write SEC(".maps");
@@ -135,14 +136,15 @@ static __always_inline void describe(struct fimon_write_record *r, struct inode 
   r->ino = BPF_CORE_READ(inode, i_ino);
   r->offset = offset;
   r->length = length;
-  r->start_boottime = BPF_CORE_READ(task, start_boottime);
+  /* The process's, not the thread's: one identity (entity id, name) for all its threads. */
+  r->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
   r->pid = (__u32)id;
   r->tgid = id >> 32;
   r->ppid = BPF_CORE_READ(task, real_parent, tgid);
   r->uid = BPF_CORE_READ(task, cred, euid.val);
   r->gid = BPF_CORE_READ(task, cred, egid.val);
   r->kind = kind;
-  bpf_get_current_comm(r->comm, sizeof(r->comm));
+  BPF_CORE_READ_STR_INTO(&r->comm, task, group_leader, comm);
 }
 
 static __always_inline void emit(struct inode *inode, __s64 offset, __s64 length, __u32 kind) {
@@ -218,12 +220,12 @@ static __always_inline int leave(long ret) {
     return 0;
 
   __s64 start;
-  if ((BPF_CORE_READ(file, f_flags) & O_APPEND_FLAG) || (w.rwf_flags & RWF_APPEND_FLAG))
-    start = BPF_CORE_READ(inode, i_size) - ret; /* appended: the file now ends with these bytes */
-  else if (w.pos >= 0)
-    start = w.pos;
+  if (w.pos < 0)
+    start = BPF_CORE_READ(file, f_pos) - ret; /* moved past what was written, appended or not */
+  else if ((BPF_CORE_READ(file, f_flags) & O_APPEND_FLAG) || (w.rwf_flags & RWF_APPEND_FLAG))
+    start = BPF_CORE_READ(inode, i_size) - ret; /* a positional write appended anyway (Linux) */
   else
-    start = BPF_CORE_READ(file, f_pos) - ret; /* the position has moved past what was written */
+    start = w.pos;
   emit(inode, start, ret, FIMON_WRITE_SYSCALL);
   return 0;
 }

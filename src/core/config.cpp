@@ -51,7 +51,7 @@ const std::vector<Option>& options() {
       str("backend", Kind::kChoice, "file activity source", [](Config& c) { return &c.backend; },
           {"auto", "ebpf", "fanotify", "inotify"}),
       number("ebpf-ring-buffer", Kind::kSize,
-             "kernel-to-agent queue of the eBPF write tracer (a power of two, at least 4KiB)",
+             "kernel-to-agent queue of the eBPF write tracer (a power of two, 8KiB to 1GiB)",
              [](Config& c) { return &c.ebpf_ring_buffer; }),
       str("output", Kind::kChoice, "where events go", [](Config& c) { return &c.output; },
           {"elasticsearch", "console"}),
@@ -457,9 +457,11 @@ Status validate_unchecked(const Config& c, const std::string& verb) {
     return config_error(
         "data-stream", "'" + c.data_stream + "' must start with " + prefix + " in " + c.index_mode + " mode");
   }
-  if (c.ebpf_ring_buffer < 4096 || (c.ebpf_ring_buffer & (c.ebpf_ring_buffer - 1)) != 0) {
-    return config_error("ebpf-ring-buffer",
-                        std::to_string(c.ebpf_ring_buffer) + " bytes is not a power of two of at least 4KiB");
+  // The kernel takes a u32 page multiple; one mapping record needs more than 4 KiB.
+  if (c.ebpf_ring_buffer < 8192 || c.ebpf_ring_buffer > (1ULL << 30) ||
+      (c.ebpf_ring_buffer & (c.ebpf_ring_buffer - 1)) != 0) {
+    return config_error("ebpf-ring-buffer", std::to_string(c.ebpf_ring_buffer) +
+                                                " bytes is not a power of two from 8KiB to 1GiB");
   }
   if (c.state_dir.empty() || c.state_dir[0] != '/') {
     return config_error("state-dir", "'" + c.state_dir + "' is not an absolute path");

@@ -37,7 +37,8 @@ bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange ra
   std::lock_guard lock(mutex_);
   auto it = entries_.find(Key{device, inode});
   if (it == entries_.end()) {
-    if (entries_.size() >= limits_.max_files) {
+    if (entries_.size() >= limits_.max_files && now - last_sweep_ >= std::chrono::seconds(1)) {
+      last_sweep_ = now;  // a full sweep at most once a second: a full ledger must not stall the tracer
       std::erase_if(entries_, [&](const auto& e) { return now - e.second.updated > kForgetAfter; });
     }
     if (entries_.size() >= limits_.max_files) {

@@ -63,6 +63,7 @@ class WriteLedger {
   mutable std::mutex mutex_;
   std::unordered_map<Key, Entry, KeyHash> entries_;
   std::uint64_t refused_ = 0;
+  SteadyTime last_sweep_{};
 };
 
 }  // namespace fimon

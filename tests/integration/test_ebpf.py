@@ -157,10 +157,10 @@ def status_of(fimon_bin, state):
 
 
 def test_a_full_ring_buffer_is_counted_logged_and_rescanned(fimon_bin, es, stream, tree):
-    """The smallest ring (4 KiB, ~50 records) against 200,000 one-byte writes from dd: the kernel
+    """The smallest ring (8 KiB, ~100 records) against 200,000 one-byte writes from dd: the kernel
     drops records; the agent counts them as kernel drops, says so, rescans, and stays correct."""
     watched, state = tree
-    agent = ebpf_agent(fimon_bin, es, stream, tree, extra=["--ebpf-ring-buffer", "4KiB"])
+    agent = ebpf_agent(fimon_bin, es, stream, tree, extra=["--ebpf-ring-buffer", "8KiB"])
     try:
         target = watched / "burst.bin"
         subprocess.run(["dd", "if=/dev/zero", f"of={target}", "bs=1", "count=200000", "status=none"], check=True)

@@ -125,6 +125,7 @@ WriteTracer::~WriteTracer() {
 void WriteTracer::start(WriteTracerCallbacks callbacks, SourceStats* stats) {
   callbacks_ = std::move(callbacks);
   stats_ = stats;
+  drops_reported_ = kernel_drops();
   ring_ = ring_buffer__new(
       bpf_map__fd(skeleton_->maps.records),
       [](void* self, void* data, std::size_t size) {
@@ -133,7 +134,7 @@ void WriteTracer::start(WriteTracerCallbacks callbacks, SourceStats* stats) {
       },
       this, nullptr);
   if (!ring_) {
-    log::error("ebpf: cannot read the ring buffer: ", errno_text(errno));
+    log::error("ebpf: cannot read the ring buffer: ", errno_text(errno), "; written ranges are not recorded");
     return;
   }
   thread_ = std::thread([this] { run(); });
@@ -212,12 +213,14 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
   // the writer's own mappings, remembered briefly (a store dirties many pages in a row).
   const auto key = std::make_tuple(r.tgid, r.dev, r.ino);
   const auto now = steady_now();
-  auto& [path, until] = mapped_paths_[key];
+  if (mapped_paths_.size() > 1024 && !mapped_paths_.count(key))
+    mapped_paths_.clear();  // before any reference
+  auto& [remembered, until] = mapped_paths_[key];
   if (now >= until) {
-    path = mapped_file_path(r.tgid, maj, min, r.ino);
+    remembered = mapped_file_path(r.tgid, maj, min, r.ino);
     until = now + std::chrono::seconds(1);
-    if (mapped_paths_.size() > 1024) mapped_paths_.clear();
   }
+  const std::string path = remembered;
   if (path.empty()) return;
   RawChange change;
   change.kind = ChangeKind::kModified;
