@@ -114,6 +114,12 @@ void attach_kernel_writes(WriteLedger& ledger, FileEvent& event) {
       if (w.user_name.empty()) w.user_name = same->user_name;
       w.resolved = w.resolved || same->resolved;
       *same = std::move(w);
+      // The coalescer may hold one pid twice (looked up while alive, then after it exited): the
+      // kernel's record stands for both.
+      const std::int64_t pid = same->pid;
+      event.writers.erase(
+          std::remove_if(same + 1, event.writers.end(), [&](const ProcessInfo& p) { return p.pid == pid; }),
+          event.writers.end());
     } else if (event.writers.size() < kMaxTracedWriters) {
       event.writers.push_back(std::move(w));
     }
