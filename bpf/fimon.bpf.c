@@ -121,6 +121,36 @@ static __always_inline bool below_watched_dir(struct dentry *d, __u64 dev) {
   return false;
 }
 
+/* The current process's open file `fd`, if it is a regular file below a watched directory. */
+static __always_inline struct file *watched_file_of_fd(__s64 fd) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  if (fd >= BPF_CORE_READ(fdt, max_fds))
+    return NULL;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *file = NULL;
+  bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+  if (!file)
+    return NULL;
+  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  if ((BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
+    return NULL;
+  if (!below_watched_dir(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(inode, i_sb, s_dev)))
+    return NULL;
+  return file;
+}
+
+/* Whether a regular file's inode lies below a watched directory: any of its names will do. */
+static __always_inline bool watched_inode(struct inode *inode) {
+  if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
+    return false;
+  struct hlist_node *alias = BPF_CORE_READ(inode, i_dentry.first);
+  if (!alias)
+    return false;
+  struct dentry *dentry = (struct dentry *)((char *)alias - bpf_core_field_offset(struct dentry, d_u.d_alias));
+  return below_watched_dir(dentry, BPF_CORE_READ(inode, i_sb, s_dev));
+}
+
 static __always_inline void count_drop(void) {
   __u32 zero = 0;
   __u64 *n = bpf_map_lookup_elem(&dropped, &zero);
@@ -204,20 +234,10 @@ static __always_inline int leave(long ret) {
   if (ret <= 0)
     return 0;
 
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-  if (w.fd >= BPF_CORE_READ(fdt, max_fds))
-    return 0;
-  struct file **fds = BPF_CORE_READ(fdt, fd);
-  struct file *file = NULL;
-  bpf_probe_read_kernel(&file, sizeof(file), &fds[w.fd]);
+  struct file *file = watched_file_of_fd(w.fd);
   if (!file)
     return 0;
   struct inode *inode = BPF_CORE_READ(file, f_inode);
-  if ((BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
-    return 0;
-  if (!below_watched_dir(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(inode, i_sb, s_dev)))
-    return 0;
 
   __s64 start;
   if (w.pos < 0)
@@ -286,21 +306,11 @@ int exit_mmap(struct trace_event_raw_sys_exit *ctx) {
   bpf_map_delete_elem(&in_mmap, &tid);
   if ((unsigned long)ctx->ret >= (unsigned long)-4095)
     return 0; /* failed */
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-  if (m.fd >= BPF_CORE_READ(fdt, max_fds))
-    return 0;
-  struct file **fds = BPF_CORE_READ(fdt, fd);
-  struct file *file = NULL;
-  bpf_probe_read_kernel(&file, sizeof(file), &fds[m.fd]);
+  struct file *file = watched_file_of_fd(m.fd);
   if (!file)
     return 0;
   struct inode *inode = BPF_CORE_READ(file, f_inode);
-  if ((BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
-    return 0;
   struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-  if (!below_watched_dir(dentry, BPF_CORE_READ(inode, i_sb, s_dev)))
-    return 0;
   __u32 zero = 0;
   struct path_scratch *buf = bpf_map_lookup_elem(&scratch, &zero);
   if (!buf)
@@ -331,14 +341,7 @@ int BPF_PROG(dirty_folio, struct folio *folio, struct address_space *mapping) {
     return 0;
   }
   struct inode *inode = mapping->host;
-  if (!inode || (inode->i_mode & S_IFMT_BITS) != S_IFREG_BITS)
-    return 0;
-  /* Any of the inode's names will do to decide whether it lies in a watched tree. */
-  struct hlist_node *alias = BPF_CORE_READ(inode, i_dentry.first);
-  if (!alias)
-    return 0;
-  struct dentry *dentry = (struct dentry *)((char *)alias - bpf_core_field_offset(struct dentry, d_u.d_alias));
-  if (!below_watched_dir(dentry, inode->i_sb->s_dev))
+  if (!watched_inode(inode))
     return 0;
   emit(inode, (__s64)folio->index << PAGE_SHIFT_BITS, 1 << PAGE_SHIFT_BITS, FIMON_WRITE_MAPPED);
   return 0;
@@ -358,13 +361,7 @@ static __always_inline int fs_write_end(struct inode *inode, loff_t pos, unsigne
   __u32 tid;
   if (!outside_write_syscall(&tid))
     return 0;
-  if (!copied || !inode || (inode->i_mode & S_IFMT_BITS) != S_IFREG_BITS)
-    return 0;
-  struct hlist_node *alias = BPF_CORE_READ(inode, i_dentry.first);
-  if (!alias)
-    return 0;
-  struct dentry *dentry = (struct dentry *)((char *)alias - bpf_core_field_offset(struct dentry, d_u.d_alias));
-  if (!below_watched_dir(dentry, inode->i_sb->s_dev))
+  if (!copied || !watched_inode(inode))
     return 0;
   emit(inode, pos, copied, FIMON_WRITE_IN_KERNEL);
   struct written_page page = {.inode = (__u64)inode, .index = (__u64)pos >> PAGE_SHIFT_BITS};
