@@ -7,6 +7,8 @@
 namespace fimon {
 namespace {
 constexpr auto kForgetAfter = std::chrono::minutes(1);  // longer than any event's max-delay
+// How long an analysis waits for a feed that is behind; past it, the writes join a later event.
+constexpr auto kCatchUpLimit = std::chrono::milliseconds(500);
 }  // namespace
 
 void WriteLedger::merge(Entry& e, ChangedRange range) const {
@@ -57,7 +59,18 @@ bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange ra
   return true;
 }
 
+void WriteLedger::set_feed(std::shared_ptr<WriteFeed> feed) {
+  std::lock_guard lock(mutex_);
+  feed_ = std::move(feed);
+}
+
 std::optional<KernelWrites> WriteLedger::take(std::uint64_t device, std::uint64_t inode) {
+  std::shared_ptr<WriteFeed> feed;
+  {
+    std::lock_guard lock(mutex_);
+    feed = feed_;
+  }
+  if (feed) feed->catch_up(kCatchUpLimit);  // outside the lock: the feed adds while we wait
   std::lock_guard lock(mutex_);
   auto it = entries_.find(Key{device, inode});
   if (it == entries_.end()) return std::nullopt;

@@ -3,8 +3,10 @@
 // taken by the analyzer when it reports the file. Thread-safe; bounded in files, ranges and writers.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -19,6 +21,15 @@ struct KernelWrites {
   std::vector<ChangedRange> ranges;  // merged, ascending
   bool ranges_truncated = false;     // more disjoint ranges than the cap: the last one absorbs the rest
   std::vector<ProcessInfo> writers;  // distinct processes, first first
+};
+
+// A source that fills the ledger from a queue of its own (the eBPF ring) says how to wait for it:
+// an event must not be analysed before the writes the kernel queued ahead of it are in the ledger.
+class WriteFeed {
+ public:
+  virtual ~WriteFeed() = default;
+  // Returns true once everything queued before the call is in the ledger; false after `limit`.
+  virtual bool catch_up(std::chrono::milliseconds limit) = 0;
 };
 
 class WriteLedger {
@@ -36,8 +47,11 @@ class WriteLedger {
   // path, a deleted file), and one that does comes without fim.writes.
   bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessInfo& writer,
            SteadyTime now = steady_now());
-  // Everything recorded for the file since the last take, and forgets it.
+  // Everything recorded for the file since the last take, and forgets it. Waits (bounded) for the
+  // feed, if any, to hand over what it has queued.
   std::optional<KernelWrites> take(std::uint64_t device, std::uint64_t inode);
+  // Null when the feed stops.
+  void set_feed(std::shared_ptr<WriteFeed> feed);
 
   std::size_t files() const;
   std::uint64_t refused() const;
@@ -63,6 +77,7 @@ class WriteLedger {
   mutable std::mutex mutex_;
   std::unordered_map<Key, Entry, KeyHash> entries_;
   std::uint64_t refused_ = 0;
+  std::shared_ptr<WriteFeed> feed_;
   SteadyTime last_sweep_{};
 };
 

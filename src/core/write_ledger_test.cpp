@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 namespace fimon {
 namespace {
 
@@ -64,6 +66,34 @@ TEST(WriteLedger, AFullLedgerForgetsFilesWhoseEventNeverCame) {
   EXPECT_FALSE(ledger.take(1, 1)) << "not written for over a minute: forgotten";
   EXPECT_TRUE(ledger.take(1, 2));
   EXPECT_EQ(ledger.refused(), 0U);
+}
+
+// A feed whose records are still queued when the analysis asks: they are handed over first.
+class QueuedWrites final : public WriteFeed {
+ public:
+  explicit QueuedWrites(WriteLedger* ledger) : ledger_(ledger) {}
+  bool catch_up(std::chrono::milliseconds) override {
+    ++calls;
+    ledger_->add(7, 8, {4096, 10}, writer(42));
+    return true;
+  }
+  int calls = 0;
+
+ private:
+  WriteLedger* ledger_;
+};
+
+TEST(WriteLedger, TakeWaitsForWhatTheFeedHasQueued) {
+  WriteLedger ledger;
+  auto feed = std::make_shared<QueuedWrites>(&ledger);
+  ledger.set_feed(feed);
+  auto w = ledger.take(7, 8);
+  ASSERT_TRUE(w) << "the queued write reached the ledger before the take";
+  EXPECT_EQ(w->ranges.front().offset, 4096U);
+  EXPECT_EQ(feed->calls, 1);
+  ledger.set_feed(nullptr);
+  EXPECT_FALSE(ledger.take(7, 9));
+  EXPECT_EQ(feed->calls, 1) << "a stopped feed is not waited for";
 }
 
 }  // namespace

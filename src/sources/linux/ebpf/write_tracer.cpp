@@ -21,6 +21,7 @@
 #include "fimon.skel.h"  // generated from bpf/fimon.bpf.c at build time
 #include "fimon_write_record.h"
 #include "sources/linux/ebpf/process_cache.hpp"
+#include "sources/linux/ebpf/ring_cursor.hpp"
 #include "sources/linux/mounts.hpp"
 
 namespace fimon {
@@ -137,11 +138,22 @@ void WriteTracer::start(WriteTracerCallbacks callbacks, SourceStats* stats) {
     log::error("ebpf: cannot read the ring buffer: ", errno_text(errno), "; written ranges are not recorded");
     return;
   }
+  if (auto cursor = RingCursor::map(bpf_map__fd(skeleton_->maps.records))) {
+    cursor_ = std::move(cursor.value());
+    ledger_->set_feed(cursor_);
+  } else {
+    // Without it an event may be analysed before its writes are read: they join a later one.
+    log::warn("ebpf: ", cursor.error().message());
+  }
   thread_ = std::thread([this] { run(); });
 }
 
 void WriteTracer::stop() {
   stopping_ = true;
+  if (cursor_) {
+    ledger_->set_feed(nullptr);
+    cursor_->close();
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -158,8 +170,10 @@ void WriteTracer::run() {
     const int n = ring_buffer__poll(ring_, kPollMs);
     if (n < 0 && n != -EINTR) {
       log::error("ebpf: reading the ring buffer failed: ", errno_text(n));
+      if (cursor_) cursor_->close();
       return;
     }
+    if (cursor_) cursor_->advanced();
     if (steady_now() >= next_drop_check) {
       next_drop_check = steady_now() + std::chrono::seconds(1);
       watch_roots();

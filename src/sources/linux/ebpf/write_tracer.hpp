@@ -27,6 +27,7 @@ struct ring_buffer;
 namespace fimon {
 
 class ProcessCache;
+class RingCursor;
 
 struct WriteTracerCallbacks {
   std::function<void(std::uint64_t lost)> on_lost;          // records the kernel dropped
@@ -58,6 +59,7 @@ class WriteTracer {
 
   fimon_bpf* skeleton_;
   ring_buffer* ring_ = nullptr;
+  std::shared_ptr<RingCursor> cursor_;  // shared with the ledger, which waits on it
   WriteLedger* ledger_;
   std::unique_ptr<ProcessCache> processes_;
   WriteTracerCallbacks callbacks_;

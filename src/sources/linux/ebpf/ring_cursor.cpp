@@ -1,0 +1,65 @@
+#include "sources/linux/ebpf/ring_cursor.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/log.hpp"
+#include "platform/linux/errors.hpp"
+
+namespace fimon {
+
+Result<std::shared_ptr<RingCursor>> RingCursor::map(int ring_fd) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  // The kernel lets only the consumer page be mapped writable; reading both is all we need. The
+  // mapping holds its own reference to the ring, so it outlives the map's file descriptor.
+  void* pages = mmap(nullptr, 2 * page, PROT_READ, MAP_SHARED, ring_fd, 0);
+  if (pages == MAP_FAILED) return platform::errno_error(errno, "cannot map the ring buffer's positions");
+  return std::shared_ptr<RingCursor>(new RingCursor(pages, page));
+}
+
+RingCursor::RingCursor(void* pages, std::size_t page_size)
+    : pages_(pages),
+      page_size_(page_size),
+      consumer_(static_cast<const unsigned long*>(pages)),
+      producer_(reinterpret_cast<const unsigned long*>(static_cast<const char*>(pages) + page_size)) {}
+
+RingCursor::~RingCursor() {
+  munmap(pages_, 2 * page_size_);
+}
+
+bool RingCursor::passed(unsigned long target) const {
+  // Positions only grow (64-bit byte counts); libbpf stores the consumer's after each record.
+  return __atomic_load_n(consumer_, __ATOMIC_ACQUIRE) >= target;
+}
+
+bool RingCursor::catch_up(std::chrono::milliseconds limit) {
+  const unsigned long target = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
+  if (passed(target)) return true;  // the usual case: nothing queued, nothing to wait for
+  std::unique_lock lock(mutex_);
+  if (moved_.wait_for(lock, limit, [&] { return closed_ || passed(target); })) return true;
+  static std::uint64_t late = 0;  // under mutex_
+  if (log::should_log_occurrence(++late)) {
+    log::warn("ebpf: the ring reader is more than ", limit.count(),
+              " ms behind the kernel; an event goes out without its written ranges, which join the "
+              "file's next event (",
+              late, " so far)");
+  }
+  return false;
+}
+
+void RingCursor::advanced() {
+  { std::lock_guard lock(mutex_); }  // a waiter between its check and its wait must not miss this
+  moved_.notify_all();
+}
+
+void RingCursor::close() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  moved_.notify_all();
+}
+
+}  // namespace fimon
