@@ -7,6 +7,9 @@
  *    and RWF_APPEND come out right;
  *  - writeback_dirty_folio (BTF tracepoint): a page dirtied outside those syscalls, in the writer's
  *    own context, which is a store through a shared writable mapping.
+ *  - the syscalls that change names and attributes (unlink, rename, chmod, open with O_CREAT...):
+ *    not the change itself (fanotify reports it, with the names) but who made it, kept by process
+ *    id in the `actors` map so the agent can name a process that has exited when it reads the event.
  * Only files below a watched directory are reported: the path is checked in the kernel against a
  * map of watched directory inodes by walking the dentry's parents, so the rest of the system's
  * writes cost a map lookup per level and never reach user space. */
@@ -380,4 +383,137 @@ int BPF_PROG(ext4_write_end, struct inode *inode, loff_t pos, unsigned int len, 
 SEC("tp_btf/ext4_journalled_write_end")
 int BPF_PROG(ext4_journalled_write_end, struct inode *inode, loff_t pos, unsigned int len, unsigned int copied) {
   return fs_write_end(inode, pos, copied);
+}
+
+/* --- who changes names and attributes -------------------------------------------------------- */
+
+#define O_CREAT_FLAG 0100
+#define O_TRUNC_FLAG 01000
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH); /* processes that stopped changing files age out */
+  __uint(max_entries, 4096);
+  __type(key, __u32);
+  __type(value, struct fimon_actor);
+} actors SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct fimon_actor);
+} actor_scratch SEC(".maps");
+
+/* The current process, recorded once per process and exec: later changes find it there. */
+static __always_inline int note_actor(void) {
+  __u64 id = bpf_get_current_pid_tgid();
+  __u32 tgid = id >> 32;
+  if (tgid == own_tgid)
+    return 0;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  __u64 started = BPF_CORE_READ(task, group_leader, start_boottime);
+  struct fimon_actor *known = bpf_map_lookup_elem(&actors, &tgid);
+  if (known && known->start_boottime == started && !known->stale)
+    return 0;
+
+  __u32 zero = 0;
+  struct fimon_actor *a = bpf_map_lookup_elem(&actor_scratch, &zero);
+  struct path_scratch *buf = bpf_map_lookup_elem(&scratch, &zero);
+  if (!a || !buf)
+    return 0;
+  a->start_boottime = started;
+  a->tgid = tgid;
+  a->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  a->uid = BPF_CORE_READ(task, cred, euid.val);
+  a->gid = BPF_CORE_READ(task, cred, egid.val);
+  a->stale = 0;
+  BPF_CORE_READ_STR_INTO(&a->comm, task, group_leader, comm);
+
+  struct mm_struct *mm = BPF_CORE_READ(task, mm);
+  unsigned long arg_start = BPF_CORE_READ(mm, arg_start);
+  unsigned long arg_end = BPF_CORE_READ(mm, arg_end);
+  __u64 len = arg_end > arg_start ? arg_end - arg_start : 0;
+  a->cmdline_truncated = len > FIMON_CMDLINE_MAX;
+  if (len > FIMON_CMDLINE_MAX)
+    len = FIMON_CMDLINE_MAX;
+  if (bpf_probe_read_user(a->cmdline, len, (const void *)arg_start) != 0)
+    len = 0; /* not resident: the agent falls back to /proc */
+  a->cmdline_len = len;
+
+  /* The executable's path, assembled in the path scratch; its last FIMON_EXE_WINDOW bytes kept. */
+  struct file *exe = BPF_CORE_READ(mm, exe_file);
+  a->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+  __u32 complete = 0;
+  __u32 pos = assemble_path(BPF_CORE_READ(exe, f_path.dentry), buf->bytes, &complete);
+  const __u32 tail = FIMON_PATH_WINDOW - FIMON_EXE_WINDOW;
+  a->exe_complete = complete && pos >= tail;
+  a->exe_start = pos >= tail ? pos - tail : 0;
+  bpf_probe_read_kernel(a->exe, sizeof(a->exe), buf->bytes + tail);
+
+  bpf_map_update_elem(&actors, &tgid, a, BPF_ANY);
+  return 0;
+}
+
+/* A new program in the same process: what was recorded no longer describes it. Kept (marked)
+ * rather than deleted: a change made just before the exec still belongs to the old program. */
+SEC("tracepoint/sched/sched_process_exec")
+int process_exec(void *ctx) {
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  struct fimon_actor *known = bpf_map_lookup_elem(&actors, &tgid);
+  if (known)
+    known->stale = 1;
+  return 0;
+}
+
+#define NOTE_ACTOR(name)                                                                           \
+  SEC("tracepoint/syscalls/sys_enter_" #name)                                                      \
+  int note_##name(void *ctx) { return note_actor(); }
+
+NOTE_ACTOR(unlink)
+NOTE_ACTOR(unlinkat)
+NOTE_ACTOR(rmdir)
+NOTE_ACTOR(rename)
+NOTE_ACTOR(renameat)
+NOTE_ACTOR(renameat2)
+NOTE_ACTOR(link)
+NOTE_ACTOR(linkat)
+NOTE_ACTOR(symlink)
+NOTE_ACTOR(symlinkat)
+NOTE_ACTOR(mkdir)
+NOTE_ACTOR(mkdirat)
+NOTE_ACTOR(mknod)
+NOTE_ACTOR(mknodat)
+NOTE_ACTOR(creat)
+NOTE_ACTOR(truncate)
+NOTE_ACTOR(ftruncate)
+NOTE_ACTOR(fallocate)
+NOTE_ACTOR(chmod)
+NOTE_ACTOR(fchmod)
+NOTE_ACTOR(fchmodat)
+NOTE_ACTOR(fchmodat2) /* 6.6+: not loaded where missing */
+NOTE_ACTOR(chown)
+NOTE_ACTOR(lchown)
+NOTE_ACTOR(fchown)
+NOTE_ACTOR(fchownat)
+NOTE_ACTOR(setxattr)
+NOTE_ACTOR(lsetxattr)
+NOTE_ACTOR(fsetxattr)
+NOTE_ACTOR(removexattr)
+NOTE_ACTOR(lremovexattr)
+NOTE_ACTOR(fremovexattr)
+NOTE_ACTOR(utimensat)
+
+/* Opens matter when they create or truncate; the rest (most syscalls of a system) return at once. */
+static __always_inline int note_open(__u64 flags) {
+  return (flags & (O_CREAT_FLAG | O_TRUNC_FLAG)) ? note_actor() : 0;
+}
+SEC("tracepoint/syscalls/sys_enter_open")
+int note_open_flags(struct trace_event_raw_sys_enter *ctx) { return note_open(ctx->args[1]); }
+SEC("tracepoint/syscalls/sys_enter_openat")
+int note_openat(struct trace_event_raw_sys_enter *ctx) { return note_open(ctx->args[2]); }
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int note_openat2(struct trace_event_raw_sys_enter *ctx) {
+  __u64 flags = 0; /* struct open_how starts with its flags */
+  bpf_probe_read_user(&flags, sizeof(flags), (const void *)ctx->args[2]);
+  return note_open(flags);
 }

@@ -39,4 +39,27 @@ struct fimon_mapping_record {
   char path[FIMON_PATH_WINDOW];
 };
 
+#define FIMON_CMDLINE_MAX 512
+#define FIMON_EXE_WINDOW 256
+
+/* Who last changed names or attributes (create, unlink, rename, link, chmod, truncate...), by
+ * process id, kept in an LRU map the agent reads when fanotify reports the change with that pid:
+ * the process may have exited by then, and /proc with it. */
+struct fimon_actor {
+  __u64 start_boottime;
+  __u64 exe_dev; /* the executable's superblock dev_t, as fimon_write_record.dev */
+  __u32 tgid;
+  __u32 ppid;
+  __u32 uid; /* effective */
+  __u32 gid; /* effective */
+  __u32 exe_start;    /* the executable's path within its filesystem: exe[exe_start, window - 1) */
+  __u32 exe_complete; /* 0: longer than the window or deeper than the walk */
+  __u32 cmdline_len;  /* bytes of the argument strings (NUL-separated) in cmdline */
+  __u32 cmdline_truncated;
+  __u32 stale; /* it called execve since: the next change records it again */
+  char comm[16];
+  char cmdline[FIMON_CMDLINE_MAX];
+  char exe[FIMON_EXE_WINDOW];
+};
+
 #endif

@@ -151,6 +151,40 @@ def test_rename_and_unlink_are_attributed_to_the_process_that_did_them(fimon_bin
         agent.stop()
 
 
+def test_name_and_attribute_changes_name_a_process_that_has_already_exited(fimon_bin, es, stream, tree):
+    """chmod, link, symlink, rename and unlink by a child that exits at once: by the time the agent
+    reads fanotify's events only a pid is left in /proc's place; the kernel's record names it."""
+    watched, _ = tree
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        a, b, hard, soft = (watched / n for n in ("a", "b", "hard", "soft"))
+        a.write_bytes(b"a")
+        modified(agent, a)
+        code = "\n".join([
+            "import os  # marker-7c1f",
+            "print(os.getpid(), flush=True)",
+            f"os.chmod({str(a)!r}, 0o600)",
+            f"os.link({str(a)!r}, {str(hard)!r})",
+            f"os.symlink('a', {str(soft)!r})",
+            f"os.rename({str(a)!r}, {str(b)!r})",
+            f"os.unlink({str(b)!r})",
+            "os._exit(0)",
+        ])
+        proc = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        pid = int(proc.stdout.split()[0])
+        docs = agent.docs(lambda d: by_path(d, hard) and by_path(d, soft) and len(by_path(d, b)) >= 2)
+        boot_id = pathlib.Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        for doc in by_path(docs, hard) + by_path(docs, soft) + by_path(docs, b):
+            process = doc["process"]
+            assert process["pid"] == pid, doc["event"]["action"]
+            assert process["executable"] == os.path.realpath(sys.executable), process
+            assert "marker-7c1f" in process["command_line"], process  # the first 512 bytes of it
+            assert process["entity_id"].startswith(boot_id + f"-{pid}-"), process
+            assert process["parent"]["pid"] == os.getpid(), process
+    finally:
+        agent.stop()
+
+
 def status_of(fimon_bin, state):
     res = Agent.run_cli(fimon_bin, ["status", "--state-dir", str(state)])
     return dict(line.split(": ", 1) for line in res.stdout.splitlines() if ": " in line)

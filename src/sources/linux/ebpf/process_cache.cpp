@@ -22,17 +22,12 @@ std::string read_link(const std::string& path) {
   return n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string();
 }
 
-// /proc/<pid>/cmdline: arguments separated by NULs, shown separated by spaces.
 std::string command_line(std::uint32_t tgid) {
   std::ifstream in("/proc/" + std::to_string(tgid) + "/cmdline", std::ios::binary);
   std::string text(kMaxCommandLine, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
-  while (!text.empty() && text.back() == '\0') text.pop_back();
-  for (auto& c : text) {
-    if (c == '\0') c = ' ';
-  }
-  return text;
+  return command_line_from_args(std::move(text));
 }
 
 // "\012" in /proc/<pid>/maps stands for a newline in the name.
@@ -51,13 +46,21 @@ std::string unescape_maps_path(const std::string& text) {
 
 }  // namespace
 
+std::string command_line_from_args(std::string args) {
+  while (!args.empty() && args.back() == '\0') args.pop_back();
+  for (auto& c : args) {
+    if (c == '\0') c = ' ';
+  }
+  return args;
+}
+
 ProcessCache::ProcessCache() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
   std::getline(in, boot_id_);
 }
 
 const ProcessInfo& ProcessCache::lookup(const KernelWriter& w) {
-  const auto key = std::make_pair(w.tgid, w.start_boottime);
+  const auto key = std::make_tuple(w.tgid, w.start_boottime, w.comm);
   if (auto it = known_.find(key); it != known_.end()) return it->second;
   if (known_.size() >= kMaxProcesses) known_.clear();  // processes come and go; forget them all
   ProcessInfo p;
@@ -69,8 +72,8 @@ const ProcessInfo& ProcessCache::lookup(const KernelWriter& w) {
   p.user_name = platform::user_name(w.uid);
   p.group_name = platform::group_name(w.gid);
   const std::string proc = "/proc/" + std::to_string(w.tgid);
-  p.executable = read_link(proc + "/exe");
-  p.command_line = command_line(w.tgid);
+  p.executable = w.executable.empty() ? read_link(proc + "/exe") : w.executable;
+  p.command_line = w.command_line.empty() ? command_line(w.tgid) : w.command_line;
   p.resolved = !p.executable.empty();
   p.entity_id = boot_id_ + "-" + std::to_string(w.tgid) + "-" + std::to_string(w.start_boottime);
   return known_.emplace(key, std::move(p)).first->second;

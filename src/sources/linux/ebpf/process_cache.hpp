@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "core/event.hpp"
@@ -19,17 +20,25 @@ struct KernelWriter {
   std::uint32_t gid = 0;
   std::uint64_t start_boottime = 0;  // ns since boot
   std::string comm;
+  // When the kernel recorded them (the process may be gone); otherwise read from /proc.
+  std::string executable;
+  std::string command_line;
 };
 
 class ProcessCache {
  public:
   ProcessCache();
+  // Not thread-safe: one cache per reading thread.
   const ProcessInfo& lookup(const KernelWriter& writer);
 
  private:
   std::string boot_id_;
-  std::map<std::pair<std::uint32_t, std::uint64_t>, ProcessInfo> known_;
+  // (pid, start time, name): an exec keeps the first two but usually changes the name.
+  std::map<std::tuple<std::uint32_t, std::uint64_t, std::string>, ProcessInfo> known_;
 };
+
+// NUL-separated arguments (as /proc/<pid>/cmdline holds them), shown separated by spaces.
+std::string command_line_from_args(std::string args);
 
 // The path under which `tgid` maps the file (device major:minor, inode), from /proc/<tgid>/maps;
 // empty when the mapping or the process is gone.

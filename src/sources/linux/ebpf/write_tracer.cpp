@@ -8,12 +8,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <string_view>
 #include <tuple>
 
 #include "core/clock.hpp"
@@ -62,6 +64,29 @@ Status ensure_tracefs() {
   return {};
 }
 
+bool tracepoint_exists(const std::string& category_and_name) {
+  struct stat st {};
+  return stat(("/sys/kernel/tracing/events/" + category_and_name).c_str(), &st) == 0 ||
+         stat(("/sys/kernel/debug/tracing/events/" + category_and_name).c_str(), &st) == 0;
+}
+
+// Syscalls come and go with kernel versions (fchmodat2 is 6.6+): a program whose tracepoint this
+// kernel lacks is left out rather than failing the whole object.
+void skip_missing_tracepoints(bpf_object* object) {
+  constexpr std::string_view kPrefix = "tracepoint/";
+  std::string missing;
+  bpf_program* program = nullptr;
+  bpf_object__for_each_program(program, object) {
+    const std::string_view section = bpf_program__section_name(program);
+    if (section.substr(0, kPrefix.size()) != kPrefix) continue;
+    const std::string tracepoint(section.substr(kPrefix.size()));
+    if (tracepoint_exists(tracepoint)) continue;
+    bpf_program__set_autoload(program, false);
+    missing += (missing.empty() ? "" : ", ") + tracepoint;
+  }
+  if (!missing.empty()) log::info("ebpf: not on this kernel, left out: ", missing);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<WriteTracer>> WriteTracer::create(const std::vector<std::string>& watched_roots,
@@ -78,6 +103,7 @@ Result<std::unique_ptr<WriteTracer>> WriteTracer::create(const std::vector<std::
   if (!skel) return unsupported("cannot open the eBPF object: " + errno_text(errno));
   skel->rodata->own_tgid = static_cast<__u32>(own_pid);
   bpf_map__set_max_entries(skel->maps.records, static_cast<__u32>(ring_bytes));
+  skip_missing_tracepoints(skel->obj);
   if (int err = fimon_bpf__load(skel); err != 0) {
     fimon_bpf__destroy(skel);
     return unsupported("the kernel refused the eBPF programs: " + errno_text(err) +
@@ -96,7 +122,8 @@ WriteTracer::WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger, std::vector<s
     : skeleton_(skeleton),
       ledger_(ledger),
       processes_(std::make_unique<ProcessCache>()),
-      roots_(std::move(roots)) {}
+      roots_(std::move(roots)),
+      actor_processes_(std::make_unique<ProcessCache>()) {}
 
 // The kernel filters by the roots' inodes: a root deleted and made again is a new inode, so the
 // roots are looked up again now and then (old entries stay: an inode number reused for another
@@ -193,13 +220,41 @@ std::string WriteTracer::mapping_path(const void* data, std::size_t size, unsign
   const std::size_t start = m->path_start;
   if (!m->path_complete || start >= FIMON_PATH_WINDOW - 1) return {};
   const std::string below_root(m->path + start, strnlen(m->path + start, FIMON_PATH_WINDOW - 1 - start));
+  const std::string where = mount_point(maj, min);
+  if (where.empty()) return {};  // the filesystem's root is not mounted: no full path to give
+  return where == "/" ? below_root : where + below_root;
+}
+
+std::string WriteTracer::mount_point(unsigned maj, unsigned min) {
+  std::lock_guard lock(mounts_mutex_);
   auto it = mount_points_.find({maj, min});
   if (it == mount_points_.end()) {
-    const std::string where = filesystem_root_mount_point(read_mounts(), maj, min);
-    if (where.empty()) return {};  // the filesystem's root is not mounted: no full path to give
-    it = mount_points_.emplace(std::make_pair(maj, min), where).first;
+    std::string where = filesystem_root_mount_point(read_mounts(), maj, min);
+    if (where.empty()) return {};  // looked up again next time: it may be mounted by then
+    it = mount_points_.emplace(std::make_pair(maj, min), std::move(where)).first;
   }
-  return it->second == "/" ? below_root : it->second + below_root;
+  return it->second;
+}
+
+std::optional<ProcessInfo> WriteTracer::actor(std::uint32_t pid) {
+  fimon_actor a{};
+  if (bpf_map__lookup_elem(skeleton_->maps.actors, &pid, sizeof pid, &a, sizeof a, 0) != 0 || a.stale) {
+    return std::nullopt;
+  }
+  KernelWriter w{a.tgid, a.ppid,           a.uid,
+                 a.gid,  a.start_boottime, std::string(a.comm, strnlen(a.comm, sizeof a.comm))};
+  if (a.exe_complete && a.exe_start < FIMON_EXE_WINDOW - 1) {
+    const std::string below_root(a.exe + a.exe_start,
+                                 strnlen(a.exe + a.exe_start, FIMON_EXE_WINDOW - 1 - a.exe_start));
+    const std::string where =
+        mount_point(static_cast<unsigned>(a.exe_dev >> 20), static_cast<unsigned>(a.exe_dev & 0xfffff));
+    if (!below_root.empty() && !where.empty()) w.executable = where == "/" ? below_root : where + below_root;
+  }
+  const std::size_t args = std::min<std::size_t>(a.cmdline_len, sizeof a.cmdline);
+  w.command_line = command_line_from_args(std::string(a.cmdline, args));
+  if (a.cmdline_truncated && !w.command_line.empty()) w.command_line += "...";
+  std::lock_guard lock(actors_mutex_);
+  return actor_processes_->lookup(w);
 }
 
 void WriteTracer::on_record(const void* data, std::size_t size) {

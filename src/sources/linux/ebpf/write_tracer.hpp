@@ -8,6 +8,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -48,6 +50,11 @@ class WriteTracer {
   void start(WriteTracerCallbacks callbacks, SourceStats* stats);
   void stop();
 
+  // The process `pid` as the kernel saw it at its last name or attribute change (create, unlink,
+  // rename, chmod...), even if it has exited since; nullopt when unknown or when it has run
+  // execve since. Called from the names source's thread.
+  std::optional<ProcessInfo> actor(std::uint32_t pid);
+
  private:
   WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger, std::vector<std::string> roots);
   void watch_roots();
@@ -55,6 +62,8 @@ class WriteTracer {
   void on_record(const void* data, std::size_t size);
   void on_mapping(const fimon_write_record& record, const void* data, std::size_t size);
   std::string mapping_path(const void* data, std::size_t size, unsigned major, unsigned minor);
+  // Where the filesystem's root is mounted; empty when it is not. Any thread.
+  std::string mount_point(unsigned major, unsigned minor);
   std::uint64_t kernel_drops() const;
 
   fimon_bpf* skeleton_;
@@ -70,7 +79,10 @@ class WriteTracer {
   std::map<std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>, std::pair<std::string, SteadyTime>>
       mapped_paths_;
   std::vector<std::string> roots_;
+  std::mutex mounts_mutex_;
   std::map<std::pair<unsigned, unsigned>, std::string> mount_points_;  // device -> its root's mount point
+  std::mutex actors_mutex_;
+  std::unique_ptr<ProcessCache> actor_processes_;  // the names source's, apart from the ring reader's
   std::thread thread_;
 };
 

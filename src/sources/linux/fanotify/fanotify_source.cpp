@@ -315,7 +315,9 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     if (!path_ok && !old_ok && !new_ok) continue;
 
     std::optional<ProcessInfo> process;
-    if (meta->pid > 0) {
+    // The kernel's record of who made the change outlasts the process; /proc does not.
+    if (meta->pid > 0 && tracer_) process = tracer_->actor(static_cast<std::uint32_t>(meta->pid));
+    if (meta->pid > 0 && !process) {
       if (process_gone) {
         process = ProcessInfo{};
         process->pid = meta->pid;
