@@ -152,12 +152,12 @@ def test_rename_and_unlink_are_attributed_to_the_process_that_did_them(fimon_bin
 
 
 def test_name_and_attribute_changes_name_a_process_that_has_already_exited(fimon_bin, es, stream, tree):
-    """chmod, link, symlink, rename and unlink by a child that exits at once: by the time the agent
-    reads fanotify's events only a pid is left in /proc's place; the kernel's record names it."""
+    """chmod, link, symlink, rename, unlink and a write by a child that exits at once: by the time
+    the agent reads the events only a pid is left in /proc's place; the kernel's record names it."""
     watched, _ = tree
     agent = ebpf_agent(fimon_bin, es, stream, tree)
     try:
-        a, b, hard, soft = (watched / n for n in ("a", "b", "hard", "soft"))
+        a, b, hard, soft, new = (watched / n for n in ("a", "b", "hard", "soft", "new"))
         a.write_bytes(b"a")
         modified(agent, a)
         code = "\n".join([
@@ -168,13 +168,15 @@ def test_name_and_attribute_changes_name_a_process_that_has_already_exited(fimon
             f"os.symlink('a', {str(soft)!r})",
             f"os.rename({str(a)!r}, {str(b)!r})",
             f"os.unlink({str(b)!r})",
+            f"open({str(new)!r}, 'w').write('written, then gone')",
             "os._exit(0)",
         ])
         proc = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
         pid = int(proc.stdout.split()[0])
-        docs = agent.docs(lambda d: by_path(d, hard) and by_path(d, soft) and len(by_path(d, b)) >= 2)
+        docs = agent.docs(lambda d: by_path(d, hard) and by_path(d, soft) and len(by_path(d, b)) >= 2
+                          and any(x["fim"]["source"] == "ebpf" for x in by_path(d, new)))
         boot_id = pathlib.Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        for doc in by_path(docs, hard) + by_path(docs, soft) + by_path(docs, b):
+        for doc in by_path(docs, hard) + by_path(docs, soft) + by_path(docs, b) + by_path(docs, new):
             process = doc["process"]
             assert process["pid"] == pid, doc["event"]["action"]
             assert process["executable"] == os.path.realpath(sys.executable), process

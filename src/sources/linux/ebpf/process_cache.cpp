@@ -59,7 +59,8 @@ ProcessCache::ProcessCache() {
   std::getline(in, boot_id_);
 }
 
-const ProcessInfo& ProcessCache::lookup(const KernelWriter& w) {
+const ProcessInfo& ProcessCache::lookup(const KernelWriter& w,
+                                        const std::function<void(KernelWriter* gone)>& if_gone) {
   const auto key = std::make_tuple(w.tgid, w.start_boottime, w.comm);
   if (auto it = known_.find(key); it != known_.end()) return it->second;
   if (known_.size() >= kMaxProcesses) known_.clear();  // processes come and go; forget them all
@@ -74,6 +75,12 @@ const ProcessInfo& ProcessCache::lookup(const KernelWriter& w) {
   const std::string proc = "/proc/" + std::to_string(w.tgid);
   p.executable = w.executable.empty() ? read_link(proc + "/exe") : w.executable;
   p.command_line = w.command_line.empty() ? command_line(w.tgid) : w.command_line;
+  if (p.executable.empty() && if_gone) {
+    KernelWriter elsewhere = w;
+    if_gone(&elsewhere);
+    p.executable = std::move(elsewhere.executable);
+    if (p.command_line.empty()) p.command_line = std::move(elsewhere.command_line);
+  }
   p.resolved = !p.executable.empty();
   p.entity_id = boot_id_ + "-" + std::to_string(w.tgid) + "-" + std::to_string(w.start_boottime);
   return known_.emplace(key, std::move(p)).first->second;

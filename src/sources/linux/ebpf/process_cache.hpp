@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <tuple>
@@ -28,8 +29,10 @@ struct KernelWriter {
 class ProcessCache {
  public:
   ProcessCache();
-  // Not thread-safe: one cache per reading thread.
-  const ProcessInfo& lookup(const KernelWriter& writer);
+  // Not thread-safe: one cache per reading thread. When /proc no longer has the process,
+  // `if_gone` may fill in its executable and command line from elsewhere.
+  const ProcessInfo& lookup(const KernelWriter& writer,
+                            const std::function<void(KernelWriter* gone)>& if_gone = {});
 
  private:
   std::string boot_id_;

@@ -236,25 +236,44 @@ std::string WriteTracer::mount_point(unsigned maj, unsigned min) {
   return it->second;
 }
 
-std::optional<ProcessInfo> WriteTracer::actor(std::uint32_t pid) {
+bool WriteTracer::recorded_actor(std::uint32_t pid, KernelWriter* w) {
   fimon_actor a{};
   if (bpf_map__lookup_elem(skeleton_->maps.actors, &pid, sizeof pid, &a, sizeof a, 0) != 0 || a.stale) {
-    return std::nullopt;
+    return false;
   }
-  KernelWriter w{a.tgid, a.ppid,           a.uid,
-                 a.gid,  a.start_boottime, std::string(a.comm, strnlen(a.comm, sizeof a.comm))};
+  *w = KernelWriter{a.tgid, a.ppid,           a.uid,
+                    a.gid,  a.start_boottime, std::string(a.comm, strnlen(a.comm, sizeof a.comm))};
   if (a.exe_complete && a.exe_start < FIMON_EXE_WINDOW - 1) {
     const std::string below_root(a.exe + a.exe_start,
                                  strnlen(a.exe + a.exe_start, FIMON_EXE_WINDOW - 1 - a.exe_start));
     const std::string where =
         mount_point(static_cast<unsigned>(a.exe_dev >> 20), static_cast<unsigned>(a.exe_dev & 0xfffff));
-    if (!below_root.empty() && !where.empty()) w.executable = where == "/" ? below_root : where + below_root;
+    if (!below_root.empty() && !where.empty()) w->executable = where == "/" ? below_root : where + below_root;
   }
   const std::size_t args = std::min<std::size_t>(a.cmdline_len, sizeof a.cmdline);
-  w.command_line = command_line_from_args(std::string(a.cmdline, args));
-  if (a.cmdline_truncated && !w.command_line.empty()) w.command_line += "...";
+  w->command_line = command_line_from_args(std::string(a.cmdline, args));
+  if (a.cmdline_truncated && !w->command_line.empty()) w->command_line += "...";
+  return true;
+}
+
+std::optional<ProcessInfo> WriteTracer::actor(std::uint32_t pid) {
+  KernelWriter w;
+  if (!recorded_actor(pid, &w)) return std::nullopt;
   std::lock_guard lock(actors_mutex_);
   return actor_processes_->lookup(w);
+}
+
+// A writer gone before /proc could be read may still be named by the record of the open that
+// created or truncated the file.
+const ProcessInfo& WriteTracer::writer_of(const fimon_write_record& r) {
+  KernelWriter writer{r.tgid, r.ppid,           r.uid,
+                      r.gid,  r.start_boottime, std::string(r.comm, strnlen(r.comm, sizeof r.comm))};
+  return processes_->lookup(writer, [&](KernelWriter* gone) {
+    KernelWriter recorded;
+    if (!recorded_actor(r.tgid, &recorded) || recorded.start_boottime != r.start_boottime) return;
+    gone->executable = std::move(recorded.executable);
+    gone->command_line = std::move(recorded.command_line);
+  });
 }
 
 void WriteTracer::on_record(const void* data, std::size_t size) {
@@ -267,9 +286,7 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
     return;
   }
   if (r.offset < 0 || r.length <= 0) return;
-  KernelWriter writer{r.tgid, r.ppid,           r.uid,
-                      r.gid,  r.start_boottime, std::string(r.comm, strnlen(r.comm, sizeof r.comm))};
-  const ProcessInfo& process = processes_->lookup(writer);
+  const ProcessInfo& process = writer_of(r);
   const unsigned maj = static_cast<unsigned>(r.dev >> 20);
   const unsigned min = static_cast<unsigned>(r.dev & 0xfffff);
   if (!ledger_->add(makedev(maj, min), r.ino,
@@ -304,9 +321,7 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
 // dirty when stored to raise no further tracepoint. Report it now (with its writer); the analysis
 // after the quiet period sees what the mapping changed.
 void WriteTracer::on_mapping(const fimon_write_record& r, const void* data, std::size_t size) {
-  KernelWriter writer{r.tgid, r.ppid,           r.uid,
-                      r.gid,  r.start_boottime, std::string(r.comm, strnlen(r.comm, sizeof r.comm))};
-  const ProcessInfo& process = processes_->lookup(writer);
+  const ProcessInfo& process = writer_of(r);
   const unsigned maj = static_cast<unsigned>(r.dev >> 20);
   const unsigned min = static_cast<unsigned>(r.dev & 0xfffff);
   std::string path = mapping_path(data, size, maj, min);

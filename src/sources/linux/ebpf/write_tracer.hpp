@@ -29,6 +29,7 @@ struct ring_buffer;
 namespace fimon {
 
 class ProcessCache;
+struct KernelWriter;
 class RingCursor;
 
 struct WriteTracerCallbacks {
@@ -61,6 +62,8 @@ class WriteTracer {
   void run();
   void on_record(const void* data, std::size_t size);
   void on_mapping(const fimon_write_record& record, const void* data, std::size_t size);
+  bool recorded_actor(std::uint32_t pid, KernelWriter* writer);
+  const ProcessInfo& writer_of(const fimon_write_record& record);
   std::string mapping_path(const void* data, std::size_t size, unsigned major, unsigned minor);
   // Where the filesystem's root is mounted; empty when it is not. Any thread.
   std::string mount_point(unsigned major, unsigned minor);
