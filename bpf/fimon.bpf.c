@@ -30,7 +30,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define S_IFREG_BITS 0100000
 #define PAGE_SHIFT_BITS 12
 
-const volatile __u32 own_tgid = 0; /* the agent's own writes are never events */
+const volatile __u32 own_tgid = 0;      /* the agent's own writes are never events */
+const volatile __u32 capture_bytes = 0; /* of each write, copied (ebpf-capture-bytes); 0: none */
 
 struct dir_key {
   __u64 dev;
@@ -99,7 +100,9 @@ struct {
 struct pending_write {
   __s64 fd;
   __s64 pos;       /* positional writes: where; -1: the file position */
+  __u64 buf;       /* the user's buffer (write, pwrite64) or iovec array (the vector forms) */
   __u32 rwf_flags; /* pwritev2 */
+  __u32 vector;    /* buf is an iovec array */
 };
 
 /* A write syscall in progress, by thread id (threads blocked writing to pipes and sockets hold
@@ -217,14 +220,43 @@ static __always_inline __u32 assemble_path(struct dentry *d, char *buf, __u32 *c
   return pos;
 }
 
-static __always_inline int enter(__s64 fd, __s64 pos, __u32 rwf_flags) {
+static __always_inline int enter(__s64 fd, __s64 pos, __u32 rwf_flags, __u64 buf, __u32 vector) {
   __u64 id = bpf_get_current_pid_tgid();
   if ((id >> 32) == own_tgid || fd < 0)
     return 0;
   __u32 tid = (__u32)id;
-  struct pending_write w = {.fd = fd, .pos = pos, .rwf_flags = rwf_flags};
+  struct pending_write w = {.fd = fd, .pos = pos, .buf = buf, .rwf_flags = rwf_flags, .vector = vector};
   bpf_map_update_elem(&in_write, &tid, &w, BPF_ANY);
   return 0;
+}
+
+/* A write record with the first bytes written, read back from the writer's own buffer: it still
+ * holds them at the syscall's return (unless another thread of the writer changed it meanwhile). */
+static __always_inline void emit_with_bytes(struct inode *inode, __s64 start, long written,
+                                            const struct pending_write *w) {
+  struct fimon_capture_record *r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
+  if (!r) {
+    count_drop();
+    return;
+  }
+  describe(&r->write, inode, start, written, FIMON_WRITE_SYSCALL);
+  __u64 from = w->buf;
+  __u64 n = written;
+  if (w->vector) {
+    struct iovec first = {};
+    bpf_probe_read_user(&first, sizeof(first), (const void *)w->buf);
+    from = (__u64)first.iov_base;
+    if (n > first.iov_len)
+      n = first.iov_len;
+  }
+  if (n > capture_bytes)
+    n = capture_bytes;
+  if (n > FIMON_CAPTURE_MAX)
+    n = FIMON_CAPTURE_MAX;
+  if (bpf_probe_read_user(r->bytes, n, (const void *)from) != 0)
+    n = 0; /* the buffer is not resident: the record still has the range */
+  r->captured = n;
+  bpf_ringbuf_submit(r, 0);
 }
 
 static __always_inline int leave(long ret) {
@@ -249,31 +281,38 @@ static __always_inline int leave(long ret) {
     start = BPF_CORE_READ(inode, i_size) - ret; /* a positional write appended anyway (Linux) */
   else
     start = w.pos;
-  emit(inode, start, ret, FIMON_WRITE_SYSCALL);
+  if (capture_bytes)
+    emit_with_bytes(inode, start, ret, &w);
+  else
+    emit(inode, start, ret, FIMON_WRITE_SYSCALL);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_write")
-int enter_write(struct trace_event_raw_sys_enter *ctx) { return enter((__s64)ctx->args[0], -1, 0); }
+int enter_write(struct trace_event_raw_sys_enter *ctx) {
+  return enter((__s64)ctx->args[0], -1, 0, ctx->args[1], 0);
+}
 SEC("tracepoint/syscalls/sys_exit_write")
 int exit_write(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
 
 SEC("tracepoint/syscalls/sys_enter_pwrite64")
 int enter_pwrite64(struct trace_event_raw_sys_enter *ctx) {
-  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], 0);
+  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], 0, ctx->args[1], 0);
 }
 SEC("tracepoint/syscalls/sys_exit_pwrite64")
 int exit_pwrite64(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
 
 SEC("tracepoint/syscalls/sys_enter_writev")
-int enter_writev(struct trace_event_raw_sys_enter *ctx) { return enter((__s64)ctx->args[0], -1, 0); }
+int enter_writev(struct trace_event_raw_sys_enter *ctx) {
+  return enter((__s64)ctx->args[0], -1, 0, ctx->args[1], 1);
+}
 SEC("tracepoint/syscalls/sys_exit_writev")
 int exit_writev(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
 
 /* On 64-bit, pos_l (args[3]) holds the whole offset. */
 SEC("tracepoint/syscalls/sys_enter_pwritev")
 int enter_pwritev(struct trace_event_raw_sys_enter *ctx) {
-  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], 0);
+  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], 0, ctx->args[1], 1);
 }
 SEC("tracepoint/syscalls/sys_exit_pwritev")
 int exit_pwritev(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }
@@ -281,7 +320,7 @@ int exit_pwritev(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret);
 /* pos -1 means the file position, as writev. */
 SEC("tracepoint/syscalls/sys_enter_pwritev2")
 int enter_pwritev2(struct trace_event_raw_sys_enter *ctx) {
-  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], (__u32)ctx->args[5]);
+  return enter((__s64)ctx->args[0], (__s64)ctx->args[3], (__u32)ctx->args[5], ctx->args[1], 1);
 }
 SEC("tracepoint/syscalls/sys_exit_pwritev2")
 int exit_pwritev2(struct trace_event_raw_sys_exit *ctx) { return leave(ctx->ret); }

@@ -28,6 +28,16 @@ struct fimon_write_record {
 };
 
 #define FIMON_PATH_WINDOW 4096
+#define FIMON_CAPTURE_MAX 256 /* kMaxKernelCapture on the agent's side */
+
+/* FIMON_WRITE_SYSCALL when the agent asked for content (ebpf-capture-bytes): the first bytes of
+ * the write, copied from the writer's buffer at the syscall's return (for writev, of its first
+ * buffer). */
+struct fimon_capture_record {
+  struct fimon_write_record write;
+  __u32 captured;
+  char bytes[FIMON_CAPTURE_MAX];
+};
 
 /* FIMON_WRITE_MAPPING only: the file's path within its filesystem, built in the kernel from the
  * dentry's parents (the mapping process may be gone before the agent could ask /proc), filled

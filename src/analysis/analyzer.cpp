@@ -99,11 +99,15 @@ constexpr std::size_t kMaxTracedWriters = 8;  // as the coalescer keeps
 
 // The tracer's view joins the event: exact written ranges, and writers with their full identity
 // (replacing the thinner record of the same process, or added after the others).
-void attach_kernel_writes(WriteLedger& ledger, FileEvent& event) {
+void attach_kernel_writes(WriteLedger& ledger, FileEvent& event, bool may_quote) {
   auto traced = ledger.take(event.meta->device, event.meta->inode);
   if (!traced) return;
   event.writes = std::move(traced->ranges);
   event.writes_truncated = traced->ranges_truncated;
+  if (may_quote) {  // the kernel copied them for any path; content-exclude paths never show them
+    event.captured_writes = std::move(traced->captured);
+    for (auto& c : event.captured_writes) c.redactions = redact_secrets(c.bytes);
+  }
   for (auto& w : traced->writers) {
     auto same = std::find_if(event.writers.begin(), event.writers.end(),
                              [&](const ProcessInfo& p) { return p.pid == w.pid; });
@@ -187,7 +191,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     return event;
   }
   event.meta = std::move(meta.value());
-  if (ledger_ != nullptr) attach_kernel_writes(*ledger_, event);
+  if (ledger_ != nullptr) attach_kernel_writes(*ledger_, event, capture_allowed(item.path));
   if (item.action == Action::kScanned && before && unchanged_since(*event.meta, *before)) {
     return std::nullopt;  // a scan trusts ctime, which user space cannot set back, and skips the read
   }

@@ -53,6 +53,10 @@ const std::vector<Option>& options() {
       number("ebpf-ring-buffer", Kind::kSize,
              "kernel-to-agent queue of the eBPF write tracer (a power of two, 8KiB to 1GiB)",
              [](Config& c) { return &c.ebpf_ring_buffer; }),
+      number("ebpf-capture-bytes", Kind::kSize,
+             "first bytes of each write the eBPF tracer copies in the kernel (0: none, at most 256; "
+             "never shown for content-exclude paths)",
+             [](Config& c) { return &c.ebpf_capture_bytes; }),
       str("output", Kind::kChoice, "where events go", [](Config& c) { return &c.output; },
           {"elasticsearch", "console"}),
       str("state-dir", Kind::kString, "directory for the agent's state (never monitored)",
@@ -462,6 +466,10 @@ Status validate_unchecked(const Config& c, const std::string& verb) {
       (c.ebpf_ring_buffer & (c.ebpf_ring_buffer - 1)) != 0) {
     return config_error("ebpf-ring-buffer", std::to_string(c.ebpf_ring_buffer) +
                                                 " bytes is not a power of two from 8KiB to 1GiB");
+  }
+  if (c.ebpf_capture_bytes > kMaxKernelCapture) {
+    return config_error("ebpf-capture-bytes", std::to_string(c.ebpf_capture_bytes) + " bytes is more than " +
+                                                  std::to_string(kMaxKernelCapture));
   }
   if (c.state_dir.empty() || c.state_dir[0] != '/') {
     return config_error("state-dir", "'" + c.state_dir + "' is not an absolute path");

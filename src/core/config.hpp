@@ -19,6 +19,7 @@ struct Config {
   std::vector<std::string> exclude;
   std::string backend = "auto";                 // auto | ebpf | fanotify | inotify
   std::uint64_t ebpf_ring_buffer = 8ULL << 20;  // kernel -> agent queue of write records
+  std::uint64_t ebpf_capture_bytes = 0;         // first bytes of each write copied in the kernel
   std::string output = "elasticsearch";         // elasticsearch | console
   std::string state_dir = "/var/lib/fimon";
   std::string log_level = "info";

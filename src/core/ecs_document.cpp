@@ -263,6 +263,16 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
     w.end_array();
     if (e.writes_truncated) w.field("writes_truncated", true);
   }
+  if (!e.captured_writes.empty()) {
+    w.key("writes_captured").begin_array();
+    for (const auto& c : e.captured_writes) {
+      w.begin_object().field("offset", c.offset);
+      w.field("base64", base64_encode(c.bytes)).field("text", printable_text(c.bytes));
+      if (c.redactions > 0) w.field("redactions", static_cast<std::uint64_t>(c.redactions));
+      w.end_object();
+    }
+    w.end_array();
+  }
   if (e.writers.size() > 1) {
     w.key("writers").begin_array();
     for (const auto& p : e.writers) {

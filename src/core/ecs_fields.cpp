@@ -140,6 +140,13 @@ const std::vector<FieldSpec>& ecs_fields() {
          "length of a written range (a page for stores through a shared mapping)"},
         {"fim.writes_truncated", "boolean",
          "more disjoint ranges were written than fim.writes lists; the last one covers the rest"},
+        {"fim.writes_captured", "object",
+         "the first bytes of the first 4 writes, copied by the kernel as they happened (ebpf-capture-bytes; "
+         "never for content-exclude paths)"},
+        {"fim.writes_captured.offset", "long", "file offset the write started at"},
+        {"fim.writes_captured.base64", "keyword", "its first bytes, base64"},
+        {"fim.writes_captured.text", "text", "the same bytes, printable: other bytes shown as '.'"},
+        {"fim.writes_captured.redactions", "long", "secrets scrubbed from these bytes"},
         {"fim.writers", "object", "every distinct writer folded into this event"},
         {"fim.writers.pid", "long", "writer pid"},
         {"fim.writers.name", "keyword", "writer process name"},

@@ -129,6 +129,15 @@ struct ChangedRange {
   std::uint64_t length = 0;
 };
 
+// The first bytes of one write, copied by the kernel as it happened (ebpf-capture-bytes): what was
+// written even if the file changed again or vanished before it was read.
+constexpr std::uint64_t kMaxKernelCapture = 256;
+struct CapturedWrite {
+  std::uint64_t offset = 0;
+  std::string bytes;
+  std::size_t redactions = 0;  // secrets scrubbed from bytes before they left the agent
+};
+
 // Which bytes changed and what they became, at chunk granularity (see analysis/range_diff.hpp).
 struct ContentChange {
   std::vector<ChangedRange> ranges;
@@ -163,6 +172,7 @@ struct FileEvent {
   // What the kernel saw written since the file's last event (a write tracer), merged.
   std::vector<ChangedRange> writes;
   bool writes_truncated = false;
+  std::vector<CapturedWrite> captured_writes;  // the first few, when capture is on and allowed
 };
 
 }  // namespace fimon

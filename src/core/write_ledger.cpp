@@ -35,7 +35,7 @@ void WriteLedger::merge(Entry& e, ChangedRange range) const {
 }
 
 bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange range,
-                      const ProcessInfo& writer, SteadyTime now) {
+                      const ProcessInfo& writer, SteadyTime now, std::string_view captured) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(Key{device, inode});
   if (it == entries_.end()) {
@@ -51,6 +51,9 @@ bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange ra
   }
   it->second.updated = now;
   merge(it->second, range);
+  if (!captured.empty() && it->second.captured.size() < limits_.max_captures) {
+    it->second.captured.push_back(CapturedWrite{range.offset, std::string(captured)});
+  }
   auto& writers = it->second.writers;
   const bool known = std::any_of(writers.begin(), writers.end(), [&](const ProcessInfo& w) {
     return w.pid == writer.pid && w.entity_id == writer.entity_id;
@@ -78,6 +81,7 @@ std::optional<KernelWrites> WriteLedger::take(std::uint64_t device, std::uint64_
   for (const auto& [start, end] : it->second.ranges) out.ranges.push_back({start, end - start});
   out.ranges_truncated = it->second.truncated;
   out.writers = std::move(it->second.writers);
+  out.captured = std::move(it->second.captured);
   entries_.erase(it);
   return out;
 }

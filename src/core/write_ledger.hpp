@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,9 +19,10 @@
 namespace fimon {
 
 struct KernelWrites {
-  std::vector<ChangedRange> ranges;  // merged, ascending
-  bool ranges_truncated = false;     // more disjoint ranges than the cap: the last one absorbs the rest
-  std::vector<ProcessInfo> writers;  // distinct processes, first first
+  std::vector<ChangedRange> ranges;     // merged, ascending
+  bool ranges_truncated = false;        // more disjoint ranges than the cap: the last one absorbs the rest
+  std::vector<ProcessInfo> writers;     // distinct processes, first first
+  std::vector<CapturedWrite> captured;  // the first writes' first bytes, when the feed copies them
 };
 
 // A source that fills the ledger from a queue of its own (the eBPF ring) says how to wait for it:
@@ -38,6 +40,7 @@ class WriteLedger {
     std::size_t max_files = 65536;
     std::size_t max_ranges = 64;
     std::size_t max_writers = 8;
+    std::size_t max_captures = 4;
   };
   WriteLedger() = default;
   explicit WriteLedger(Limits limits) : limits_(limits) {}
@@ -46,7 +49,7 @@ class WriteLedger {
   // ledger first forgets files not written for a minute: their event is not coming (an excluded
   // path, a deleted file), and one that does comes without fim.writes.
   bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessInfo& writer,
-           SteadyTime now = steady_now());
+           SteadyTime now = steady_now(), std::string_view captured = {});
   // Everything recorded for the file since the last take, and forgets it. Waits (bounded) for the
   // feed, if any, to hand over what it has queued.
   std::optional<KernelWrites> take(std::uint64_t device, std::uint64_t inode);
@@ -69,6 +72,7 @@ class WriteLedger {
     std::map<std::uint64_t, std::uint64_t> ranges;  // start -> end, disjoint and not touching
     bool truncated = false;
     std::vector<ProcessInfo> writers;
+    std::vector<CapturedWrite> captured;
     SteadyTime updated{};
   };
   void merge(Entry& e, ChangedRange range) const;

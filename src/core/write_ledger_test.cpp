@@ -68,6 +68,22 @@ TEST(WriteLedger, AFullLedgerForgetsFilesWhoseEventNeverCame) {
   EXPECT_EQ(ledger.refused(), 0U);
 }
 
+TEST(WriteLedger, KeepsTheFirstWritesCapturedBytes) {
+  WriteLedger ledger(WriteLedger::Limits{8, 64, 8, 2});
+  const SteadyTime now = steady_now();
+  ledger.add(1, 1, {0, 5}, writer(1), now, "hello");
+  ledger.add(1, 1, {5, 1}, writer(1), now);  // nothing copied for this one
+  ledger.add(1, 1, {6, 5}, writer(1), now, "world");
+  ledger.add(1, 1, {11, 5}, writer(1), now, "extra");
+  auto w = ledger.take(1, 1);
+  ASSERT_TRUE(w);
+  ASSERT_EQ(w->captured.size(), 2U) << "capped";
+  EXPECT_EQ(w->captured[0].offset, 0U);
+  EXPECT_EQ(w->captured[0].bytes, "hello");
+  EXPECT_EQ(w->captured[1].offset, 6U);
+  EXPECT_EQ(w->ranges.size(), 1U) << "the ranges still merge";
+}
+
 // A feed whose records are still queued when the analysis asks: they are handed over first.
 class QueuedWrites final : public WriteFeed {
  public:

@@ -42,6 +42,7 @@ struct SourceContext {
   long long own_pid = 0;                          // the agent's own writes are never events
   WriteLedger* ledger = nullptr;                  // borrowed: where a write tracer records (may be null)
   std::uint64_t trace_buffer_bytes = 8ULL << 20;  // the write tracer's kernel queue
+  std::uint64_t trace_capture_bytes = 0;          // first bytes of each write it copies (0: none)
 };
 
 class Source {

@@ -2,6 +2,7 @@
 
 CI runs as root with BTF, so these execute; a kernel or permission that refuses the programs is a
 failure here, never a skip (the agent itself falls back, see test_backend_selection)."""
+import base64
 import hashlib
 import os
 import pathlib
@@ -58,6 +59,36 @@ def test_pwrite_reports_its_exact_range_and_the_writing_child(fimon_bin, es, str
         assert doc["process"]["entity_id"]
         assert doc["user"]["id"] == str(os.geteuid()) and doc["group"]["id"] == str(os.getegid())
         assert doc["fim"]["source"] == "ebpf"
+        assert "writes_captured" not in doc["fim"], "the kernel copies no content unless asked"
+    finally:
+        agent.stop()
+
+
+def test_capture_copies_each_writes_first_bytes_except_for_secret_bearing_files(fimon_bin, es, stream, tree):
+    watched, _ = tree
+    agent = ebpf_agent(fimon_bin, es, stream, tree, extra=["--ebpf-capture-bytes", "16", "--content-exclude", "*.key"])
+    try:
+        plain, vectored, secret = watched / "plain.bin", watched / "vectored.txt", watched / "server.key"
+        child("\n".join([
+            "import os",
+            f"fd = os.open({str(plain)!r}, os.O_WRONLY | os.O_CREAT, 0o644)",
+            "os.pwrite(fd, b'0123456789abcdef-not-copied', 4096)",
+            "os.close(fd)",
+            f"fd = os.open({str(vectored)!r}, os.O_WRONLY | os.O_CREAT, 0o644)",
+            "os.writev(fd, [b'first buffer ', b'second buffer'])",
+            "os.close(fd)",
+            f"fd = os.open({str(secret)!r}, os.O_WRONLY | os.O_CREAT, 0o600)",
+            "os.write(fd, b'-----BEGIN PRIVATE KEY-----')",
+            "os.close(fd)",
+        ]))
+        docs = agent.docs(lambda d: all(any(writes(x) for x in by_path(d, p)) for p in (plain, vectored, secret)))
+        (doc,) = [x for x in by_path(docs, plain) if writes(x)]
+        assert doc["fim"]["writes_captured"] == [
+            {"offset": 4096, "base64": base64.b64encode(b"0123456789abcdef").decode(), "text": "0123456789abcdef"}]
+        (doc,) = [x for x in by_path(docs, vectored) if writes(x)]
+        assert [c["text"] for c in doc["fim"]["writes_captured"]] == ["first buffer "], "a writev's first buffer"
+        (doc,) = [x for x in by_path(docs, secret) if writes(x)]
+        assert writes(doc) == [(0, 27)] and "writes_captured" not in doc["fim"]
     finally:
         agent.stop()
 

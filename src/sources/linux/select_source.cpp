@@ -16,7 +16,7 @@ std::function<bool(const std::string&)> make_unmonitorable_dir_predicate() {
 Result<std::unique_ptr<Source>> make_source(const std::string& backend, const SourceContext& context) {
   if (backend == "ebpf" || backend == "auto") {
     auto tracer = WriteTracer::create(context.filter->roots(), context.own_pid, context.ledger,
-                                      context.trace_buffer_bytes);
+                                      {context.trace_buffer_bytes, context.trace_capture_bytes});
     if (tracer) {
       auto source = FanotifySource::create(context, std::move(tracer.value()));
       if (source) {

@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <glob.h>
 #include <linux/types.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -64,22 +65,33 @@ Status ensure_tracefs() {
   return {};
 }
 
+// `category_and_name` may have a wildcard category ("*/ext4_write_end").
 bool tracepoint_exists(const std::string& category_and_name) {
-  struct stat st {};
-  return stat(("/sys/kernel/tracing/events/" + category_and_name).c_str(), &st) == 0 ||
-         stat(("/sys/kernel/debug/tracing/events/" + category_and_name).c_str(), &st) == 0;
+  for (const char* events : {"/sys/kernel/tracing/events/", "/sys/kernel/debug/tracing/events/"}) {
+    glob_t found{};
+    const bool any = glob((events + category_and_name).c_str(), GLOB_NOSORT, nullptr, &found) == 0;
+    globfree(&found);
+    if (any) return true;
+  }
+  return false;
 }
 
-// Syscalls come and go with kernel versions (fchmodat2 is 6.6+): a program whose tracepoint this
-// kernel lacks is left out rather than failing the whole object.
+// Tracepoints come and go with kernel versions and modules (fchmodat2 is 6.6+, writeback_dirty_folio
+// 5.17+, ext4's exist only once ext4 is loaded): a program whose tracepoint this kernel lacks is
+// left out rather than failing the whole object.
 void skip_missing_tracepoints(bpf_object* object) {
-  constexpr std::string_view kPrefix = "tracepoint/";
   std::string missing;
   bpf_program* program = nullptr;
   bpf_object__for_each_program(program, object) {
     const std::string_view section = bpf_program__section_name(program);
-    if (section.substr(0, kPrefix.size()) != kPrefix) continue;
-    const std::string tracepoint(section.substr(kPrefix.size()));
+    std::string tracepoint;
+    if (section.starts_with("tracepoint/")) {
+      tracepoint = section.substr(std::string_view("tracepoint/").size());
+    } else if (section.starts_with("tp_btf/")) {
+      tracepoint = "*/" + std::string(section.substr(std::string_view("tp_btf/").size()));
+    } else {
+      continue;
+    }
     if (tracepoint_exists(tracepoint)) continue;
     bpf_program__set_autoload(program, false);
     missing += (missing.empty() ? "" : ", ") + tracepoint;
@@ -91,7 +103,7 @@ void skip_missing_tracepoints(bpf_object* object) {
 
 Result<std::unique_ptr<WriteTracer>> WriteTracer::create(const std::vector<std::string>& watched_roots,
                                                          long long own_pid, WriteLedger* ledger,
-                                                         std::uint64_t ring_bytes) {
+                                                         WriteTracerOptions options) {
   struct stat st {};
   if (stat("/sys/kernel/btf/vmlinux", &st) != 0) {
     return unsupported("the kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load");
@@ -102,7 +114,8 @@ Result<std::unique_ptr<WriteTracer>> WriteTracer::create(const std::vector<std::
   fimon_bpf* skel = fimon_bpf__open();
   if (!skel) return unsupported("cannot open the eBPF object: " + errno_text(errno));
   skel->rodata->own_tgid = static_cast<__u32>(own_pid);
-  bpf_map__set_max_entries(skel->maps.records, static_cast<__u32>(ring_bytes));
+  skel->rodata->capture_bytes = static_cast<__u32>(std::min(options.capture_bytes, kMaxKernelCapture));
+  bpf_map__set_max_entries(skel->maps.records, static_cast<__u32>(options.ring_bytes));
   skip_missing_tracepoints(skel->obj);
   if (int err = fimon_bpf__load(skel); err != 0) {
     fimon_bpf__destroy(skel);
@@ -289,9 +302,14 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
   const ProcessInfo& process = writer_of(r);
   const unsigned maj = static_cast<unsigned>(r.dev >> 20);
   const unsigned min = static_cast<unsigned>(r.dev & 0xfffff);
+  std::string_view captured;
+  if (r.kind == FIMON_WRITE_SYSCALL && size >= sizeof(fimon_capture_record)) {
+    const auto* c = static_cast<const fimon_capture_record*>(data);
+    captured = std::string_view(c->bytes, std::min<std::size_t>(c->captured, sizeof c->bytes));
+  }
   if (!ledger_->add(makedev(maj, min), r.ino,
                     ChangedRange{static_cast<std::uint64_t>(r.offset), static_cast<std::uint64_t>(r.length)},
-                    process)) {
+                    process, steady_now(), captured)) {
     ++stats_->traced_dropped;
   }
   if (r.kind != FIMON_WRITE_MAPPED || !callbacks_.on_mapped_write) return;

@@ -37,12 +37,17 @@ struct WriteTracerCallbacks {
   std::function<void(RawChange&& change)> on_mapped_write;  // a page dirtied through a mapping
 };
 
+struct WriteTracerOptions {
+  std::uint64_t ring_bytes = 8ULL << 20;
+  std::uint64_t capture_bytes = 0;  // of each write, copied in the kernel (at most kMaxKernelCapture)
+};
+
 class WriteTracer {
  public:
   // Loads and attaches the programs; errors say why (no BTF, not permitted, tracefs missing...).
   static Result<std::unique_ptr<WriteTracer>> create(const std::vector<std::string>& watched_roots,
                                                      long long own_pid, WriteLedger* ledger,
-                                                     std::uint64_t ring_bytes);
+                                                     WriteTracerOptions options);
   ~WriteTracer();
   WriteTracer(const WriteTracer&) = delete;
   WriteTracer& operator=(const WriteTracer&) = delete;
