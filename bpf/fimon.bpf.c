@@ -164,11 +164,39 @@ static __always_inline void count_drop(void) {
     __sync_fetch_and_add(n, 1);
 }
 
+/* btrfs's own types, as much as is read of them (CO-RE finds the fields in the kernel's BTF; on a
+ * kernel without btrfs the branch using them is never taken). */
+#define BTRFS_SUPER_MAGIC_VALUE 0x9123683E
+struct btrfs_root___fimon {
+  dev_t anon_dev;
+} __attribute__((preserve_access_index));
+struct btrfs_inode___fimon {
+  struct btrfs_root___fimon *root;
+  struct inode vfs_inode;
+} __attribute__((preserve_access_index));
+
+/* The device stat() reports, so that the agent finds the records under stat()'s (device, inode):
+ * the superblock's, except on btrfs, where each subvolume has its own (and its own inode numbers,
+ * so the superblock's device would mix files of different subvolumes). */
+static __always_inline __u64 stat_device(struct inode *inode) {
+  __u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  if (bpf_core_type_exists(struct btrfs_inode___fimon) &&
+      BPF_CORE_READ(inode, i_sb, s_magic) == BTRFS_SUPER_MAGIC_VALUE) {
+    struct btrfs_inode___fimon *b =
+        (void *)((char *)inode - bpf_core_field_offset(struct btrfs_inode___fimon, vfs_inode));
+    __u64 subvolume = BPF_CORE_READ(b, root, anon_dev);
+    if (subvolume)
+      dev = subvolume;
+  }
+  return dev;
+}
+
 static __always_inline void describe(struct fimon_write_record *r, struct inode *inode, __s64 offset,
                                      __s64 length, __u32 kind) {
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   __u64 id = bpf_get_current_pid_tgid();
-  r->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  r->dev = stat_device(inode);
+  r->sb_dev = BPF_CORE_READ(inode, i_sb, s_dev);
   r->ino = BPF_CORE_READ(inode, i_ino);
   r->offset = offset;
   r->length = length;

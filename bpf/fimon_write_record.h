@@ -13,7 +13,9 @@ enum fimon_write_kind {
 };
 
 struct fimon_write_record {
-  __u64 dev;            /* the superblock's kernel dev_t: major << 20 | minor */
+  __u64 dev;    /* the device stat() shows for the file (kernel dev_t: major << 20 | minor) */
+  __u64 sb_dev; /* the superblock's, as mountinfo and /proc/<pid>/maps show it; differs on btrfs,
+                   whose subvolumes each show stat() a device of their own */
   __u64 ino;
   __s64 offset;         /* first byte written */
   __s64 length;         /* bytes written (a page for FIMON_WRITE_MAPPED) */

@@ -50,8 +50,8 @@ class WriteLedger {
   // path, a deleted file), and one that does comes without fim.writes.
   bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessInfo& writer,
            SteadyTime now = steady_now(), std::string_view captured = {});
-  // Everything recorded for the file since the last take, and forgets it. Waits (bounded) for the
-  // feed, if any, to hand over what it has queued.
+  // Everything recorded for the file (stat()'s device and inode) since the last take, and
+  // forgets it. Waits (bounded) for the feed, if any, to hand over what it has queued.
   std::optional<KernelWrites> take(std::uint64_t device, std::uint64_t inode);
   // Null when the feed stops.
   void set_feed(std::shared_ptr<WriteFeed> feed);

@@ -13,6 +13,8 @@ import sys
 import tempfile
 import time
 
+import pytest
+
 from fimon_harness import Agent, by_path
 
 
@@ -238,6 +240,48 @@ def test_a_full_ring_buffer_is_counted_logged_and_rescanned(fimon_bin, es, strea
         agent.stop()
     status = status_of(fimon_bin, state)
     assert int(status["kernel_drops"]) > 0 and int(status["rescans"]) >= 1, status
+
+
+@pytest.fixture
+def btrfs_tree(tmp_path):
+    """A watched directory on a loop-mounted btrfs holding a subvolume: stat() shows each subvolume
+    its own device, and inode numbers repeat between subvolumes."""
+    image, mount = tmp_path / "btrfs.img", tmp_path / "btrfs"
+    with open(image, "wb") as f:
+        f.truncate(128 << 20)
+    subprocess.run(["mkfs.btrfs", "-q", str(image)], check=True, capture_output=True)
+    mount.mkdir()
+    subprocess.run(["mount", "-o", "loop", "-t", "btrfs", str(image), str(mount)], check=True)
+    try:
+        watched = mount / "watched"
+        watched.mkdir()
+        subprocess.run(["btrfs", "subvolume", "create", str(watched / "subvolume")], check=True, capture_output=True)
+        yield watched, tmp_path / "state"
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_btrfs_subvolumes_keep_their_files_apart(fimon_bin, es, stream, btrfs_tree):
+    watched, _ = btrfs_tree
+    # With a directory made first, the two files get the same inode number on today's btrfs.
+    (watched / "subvolume" / "d").mkdir()
+    top, inner = watched / "top.bin", watched / "subvolume" / "d" / "inner.bin"
+    agent = ebpf_agent(fimon_bin, es, stream, btrfs_tree)
+    try:
+        child("\n".join([
+            "import os",
+            f"for path, at in (({str(top)!r}, 100), ({str(inner)!r}, 200)):",
+            "    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)",
+            "    os.pwrite(fd, b'0123456789', at)",
+            "    os.close(fd)",
+        ]))
+        assert os.stat(top).st_dev != os.stat(inner).st_dev
+        docs = agent.docs(lambda d: any(writes(x) for x in by_path(d, top))
+                          and any(writes(x) for x in by_path(d, inner)))
+        assert [writes(x) for x in by_path(docs, top) if writes(x)] == [[(100, 10)]]
+        assert [writes(x) for x in by_path(docs, inner) if writes(x)] == [[(200, 10)]]
+    finally:
+        agent.stop()
 
 
 def test_auto_picks_ebpf_and_status_names_it(fimon_bin, es, stream, tree):

@@ -1,6 +1,7 @@
 #include "sources/linux/mounts.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -36,6 +37,7 @@ std::vector<Mount> read_mounts() {
     m.mount_point = unescape_mount_field(mount_point);
     m.root = unescape_mount_field(root);
     std::sscanf(devno.c_str(), "%u:%u", &m.major, &m.minor);
+    m.id = std::strtoull(id.c_str(), nullptr, 10);
     m.read_only = options.rfind("ro", 0) == 0 && (options.size() == 2 || options[2] == ',');
     mounts.push_back(std::move(m));
   }

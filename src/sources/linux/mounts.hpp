@@ -2,6 +2,7 @@
 // (proc, sysfs, cgroup...) that hold no files worth monitoring.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -15,7 +16,8 @@ struct Mount {
   bool read_only = false;
   unsigned major = 0;  // the filesystem's device
   unsigned minor = 0;
-  std::string root;  // the directory of that filesystem mounted here ("/" for its root)
+  std::string root;      // the directory of that filesystem mounted here ("/" for its root)
+  std::uint64_t id = 0;  // as statx's stx_mnt_id
 };
 
 // Where the root of the filesystem on device major:minor is mounted; empty when it is not.

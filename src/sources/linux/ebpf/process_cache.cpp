@@ -75,10 +75,12 @@ const ProcessInfo& ProcessCache::lookup(const KernelWriter& w,
   const std::string proc = "/proc/" + std::to_string(w.tgid);
   p.executable = w.executable.empty() ? read_link(proc + "/exe") : w.executable;
   p.command_line = w.command_line.empty() ? command_line(w.tgid) : w.command_line;
-  if (p.executable.empty() && if_gone) {
+  // An exiting process loses its memory (command line) before its /proc entry: either missing
+  // means /proc came too late.
+  if ((p.executable.empty() || p.command_line.empty()) && if_gone) {
     KernelWriter elsewhere = w;
     if_gone(&elsewhere);
-    p.executable = std::move(elsewhere.executable);
+    if (p.executable.empty()) p.executable = std::move(elsewhere.executable);
     if (p.command_line.empty()) p.command_line = std::move(elsewhere.command_line);
   }
   p.resolved = !p.executable.empty();

@@ -25,6 +25,7 @@
 #include "fimon_write_record.h"
 #include "sources/linux/ebpf/process_cache.hpp"
 #include "sources/linux/ebpf/ring_cursor.hpp"
+#include "sources/linux/ebpf/superblock_devices.hpp"
 #include "sources/linux/mounts.hpp"
 
 namespace fimon {
@@ -50,6 +51,16 @@ std::string errno_text(int err) {
 // The kernel's dev_t (major << 20 | minor), as the superblock holds it.
 std::uint64_t kernel_dev(dev_t dev) {
   return (static_cast<std::uint64_t>(major(dev)) << 20) | minor(dev);
+}
+unsigned kernel_major(std::uint64_t dev) {
+  return static_cast<unsigned>(dev >> 20);
+}
+unsigned kernel_minor(std::uint64_t dev) {
+  return static_cast<unsigned>(dev & 0xfffff);
+}
+// As stat() encodes it.
+std::uint64_t user_dev(std::uint64_t kernel) {
+  return makedev(kernel_major(kernel), kernel_minor(kernel));
 }
 
 // Tracepoints attach through tracefs; hosts without systemd may not have mounted it.
@@ -136,7 +147,8 @@ WriteTracer::WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger, std::vector<s
       ledger_(ledger),
       processes_(std::make_unique<ProcessCache>()),
       roots_(std::move(roots)),
-      actor_processes_(std::make_unique<ProcessCache>()) {}
+      actor_processes_(std::make_unique<ProcessCache>()),
+      devices_(std::make_unique<SuperblockDevices>()) {}
 
 // The kernel filters by the roots' inodes: a root deleted and made again is a new inode, so the
 // roots are looked up again now and then (old entries stay: an inode number reused for another
@@ -148,7 +160,7 @@ void WriteTracer::watch_roots() {
     struct {
       __u64 dev;
       __u64 ino;
-    } key{kernel_dev(st.st_dev), st.st_ino};
+    } key{kernel_dev(devices_->of(root, st.st_dev)), st.st_ino};
     const __u8 one = 1;
     if (bpf_map__update_elem(skeleton_->maps.watched_dirs, &key, sizeof key, &one, sizeof one, BPF_ANY) !=
         0) {
@@ -180,6 +192,7 @@ void WriteTracer::start(WriteTracerCallbacks callbacks, SourceStats* stats) {
   }
   if (auto cursor = RingCursor::map(bpf_map__fd(skeleton_->maps.records))) {
     cursor_ = std::move(cursor.value());
+    // It outlives the tracer in the ledger: once closed, it waits for nothing.
     ledger_->set_feed(cursor_);
   } else {
     // Without it an event may be analysed before its writes are read: they join a later one.
@@ -190,10 +203,7 @@ void WriteTracer::start(WriteTracerCallbacks callbacks, SourceStats* stats) {
 
 void WriteTracer::stop() {
   stopping_ = true;
-  if (cursor_) {
-    ledger_->set_feed(nullptr);
-    cursor_->close();
-  }
+  if (cursor_) cursor_->close();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -300,14 +310,14 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
   }
   if (r.offset < 0 || r.length <= 0) return;
   const ProcessInfo& process = writer_of(r);
-  const unsigned maj = static_cast<unsigned>(r.dev >> 20);
-  const unsigned min = static_cast<unsigned>(r.dev & 0xfffff);
+  const unsigned maj = kernel_major(r.sb_dev);
+  const unsigned min = kernel_minor(r.sb_dev);
   std::string_view captured;
   if (r.kind == FIMON_WRITE_SYSCALL && size >= sizeof(fimon_capture_record)) {
     const auto* c = static_cast<const fimon_capture_record*>(data);
     captured = std::string_view(c->bytes, std::min<std::size_t>(c->captured, sizeof c->bytes));
   }
-  if (!ledger_->add(makedev(maj, min), r.ino,
+  if (!ledger_->add(user_dev(r.dev), r.ino,
                     ChangedRange{static_cast<std::uint64_t>(r.offset), static_cast<std::uint64_t>(r.length)},
                     process, steady_now(), captured)) {
     ++stats_->traced_dropped;
@@ -340,15 +350,15 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
 // after the quiet period sees what the mapping changed.
 void WriteTracer::on_mapping(const fimon_write_record& r, const void* data, std::size_t size) {
   const ProcessInfo& process = writer_of(r);
-  const unsigned maj = static_cast<unsigned>(r.dev >> 20);
-  const unsigned min = static_cast<unsigned>(r.dev & 0xfffff);
+  const unsigned maj = kernel_major(r.sb_dev);
+  const unsigned min = kernel_minor(r.sb_dev);
   std::string path = mapping_path(data, size, maj, min);
   if (path.empty()) path = mapped_file_path(r.tgid, maj, min, r.ino);  // too deep: ask /proc
   if (path.empty()) {
     ++stats_->unresolved;
     return;
   }
-  ledger_->add(makedev(maj, min), r.ino, ChangedRange{}, process);  // the writer, no bytes yet
+  ledger_->add(user_dev(r.dev), r.ino, ChangedRange{}, process);  // the writer, no bytes yet
   if (!callbacks_.on_mapped_write) return;
   RawChange change;
   change.kind = ChangeKind::kModified;

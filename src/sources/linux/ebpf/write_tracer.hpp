@@ -31,6 +31,7 @@ namespace fimon {
 class ProcessCache;
 struct KernelWriter;
 class RingCursor;
+class SuperblockDevices;
 
 struct WriteTracerCallbacks {
   std::function<void(std::uint64_t lost)> on_lost;          // records the kernel dropped
@@ -91,6 +92,7 @@ class WriteTracer {
   std::map<std::pair<unsigned, unsigned>, std::string> mount_points_;  // device -> its root's mount point
   std::mutex actors_mutex_;
   std::unique_ptr<ProcessCache> actor_processes_;  // the names source's, apart from the ring reader's
+  std::unique_ptr<SuperblockDevices> devices_;     // for the kernel filter's keys
   std::thread thread_;
 };
 
