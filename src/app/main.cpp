@@ -1,5 +1,4 @@
 // fimon: file integrity and activity monitoring agent.
-#include <filesystem>
 #include <iostream>
 
 #include "app/agent_context.hpp"
@@ -7,6 +6,7 @@
 #include "app/verbs.hpp"
 #include "core/log.hpp"
 #include "core/path_filter.hpp"
+#include "platform/fs.hpp"
 #include "platform/lifecycle.hpp"
 
 namespace {
@@ -38,7 +38,7 @@ int run_main(int argc, char** argv) {
   fimon::platform::restrict_created_files_to_owner();
   // Before any thread exists: capabilities are per thread, and every thread inherits this set.
   const auto kept_capabilities = fimon::platform::drop_unneeded_privileges();
-  std::vector<std::string> args(argv + 1, argv + argc);
+  const std::vector<std::string> args = fimon::platform::command_line_arguments(argc, argv);
   auto cl = fimon::parse_command_line(args);
   if (!cl) {
     std::cerr << "fimon: config error: " << cl.error().message() << "\n";
@@ -59,10 +59,9 @@ int run_main(int argc, char** argv) {
     return usage_error("unknown verb '" + verb + "'");
   }
   for (auto& w : config.watch) {
-    std::error_code ec;
-    const auto absolute = std::filesystem::absolute(w, ec);
-    if (!ec) w = fimon::normalize_path(absolute.string());
+    w = fimon::normalize_path(fimon::platform::absolute_path(w));
   }
+  if (config.state_dir == fimon::Config{}.state_dir) config.state_dir = fimon::platform::default_state_dir();
   if (config.es_urls.empty()) config.es_urls.push_back("http://127.0.0.1:9200");
   if (config.index_mode == "index" && config.data_stream == fimon::Config{}.data_stream) {
     config.data_stream = "fimon-file-default";

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/log.hpp"
+#include "core/path_filter.hpp"
 #include "core/text.hpp"
 
 namespace fimon {
@@ -49,7 +50,7 @@ const std::vector<Option>& options() {
       list("exclude", "glob of paths to ignore; without '/' it matches the file name (repeatable)",
            [](Config& c) { return &c.exclude; }),
       str("backend", Kind::kChoice, "file activity source", [](Config& c) { return &c.backend; },
-          {"auto", "ebpf", "fanotify", "inotify"}),
+          {"auto", "ebpf", "fanotify", "inotify", "rdcw"}),
       number("ebpf-ring-buffer", Kind::kSize,
              "kernel-to-agent queue of the eBPF write tracer (a power of two, 8KiB to 1GiB)",
              [](Config& c) { return &c.ebpf_ring_buffer; }),
@@ -419,7 +420,7 @@ Result<CommandLine> parse_command_line_unchecked(const std::vector<std::string>&
 namespace {
 Status validate_unchecked(const Config& c, const std::string& verb) {
   for (const auto& w : c.watch) {
-    if (w.empty() || w[0] != '/') return config_error("watch", "'" + w + "' is not an absolute path");
+    if (!is_absolute_path(w)) return config_error("watch", "'" + w + "' is not an absolute path");
   }
   if ((verb == "run" || verb == "scan") && c.watch.empty()) return config_error("watch", "nothing to watch");
   for (const auto& u : c.es_urls) {
@@ -471,7 +472,7 @@ Status validate_unchecked(const Config& c, const std::string& verb) {
     return config_error("ebpf-capture-bytes", std::to_string(c.ebpf_capture_bytes) + " bytes is more than " +
                                                   std::to_string(kMaxKernelCapture));
   }
-  if (c.state_dir.empty() || c.state_dir[0] != '/') {
+  if (!is_absolute_path(c.state_dir)) {
     return config_error("state-dir", "'" + c.state_dir + "' is not an absolute path");
   }
   return {};

@@ -43,7 +43,7 @@ std::string octal_mode(std::uint32_t mode) {
 // Writes a path field and returns whether it had to be escaped.
 bool write_path(JsonWriter& w, std::string_view key, std::string_view raw) {
   const EscapedPath p = escape_path(raw);
-  w.field(key, p.text);
+  w.field(key, is_drive_path(raw) ? shown_path(p.text) : p.text);
   return p.escaped;
 }
 
@@ -222,9 +222,9 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
     write_writer_fields(w, first);
     if (first.ppid) w.key("parent").begin_object().field("pid", *first.ppid).end_object();
     w.end_object();
-    if (first.uid) {
+    if (first.uid || !first.user_sid.empty()) {
       w.key("user").begin_object();
-      w.field("id", std::to_string(*first.uid));
+      w.field("id", first.uid ? std::to_string(*first.uid) : first.user_sid);
       if (!first.user_name.empty()) w.field("name", to_valid_utf8(first.user_name));
       w.end_object();
     }
@@ -243,7 +243,7 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
   if (path_escaped) w.field("path_escaped", true);
   if (const auto prefixes = path_prefixes(e.path, kMaxPathPrefixes); !prefixes.empty()) {
     w.key("path_prefix").begin_array();
-    for (const auto p : prefixes) w.value(escape_path(p).text);
+    for (const auto p : prefixes) w.value(shown_path(escape_path(p).text));
     w.end_array();
   }
   if (!e.hash_skipped.empty()) w.field("hash_skipped", e.hash_skipped);
@@ -279,6 +279,7 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
       w.begin_object();
       write_writer_fields(w, p);
       if (p.uid) w.field("user_id", std::to_string(*p.uid));
+      if (!p.uid && !p.user_sid.empty()) w.field("user_id", p.user_sid);
       if (!p.user_name.empty()) w.field("user_name", to_valid_utf8(p.user_name));
       if (p.ppid) w.field("ppid", *p.ppid);
       if (p.gid) w.field("group_id", std::to_string(*p.gid));

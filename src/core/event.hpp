@@ -33,6 +33,7 @@ struct ProcessInfo {
   std::string name;        // comm / image name
   std::string executable;  // full path of the image
   std::optional<std::uint32_t> uid;
+  std::string user_sid;  // Windows: the token user's SID (no numeric uid there)
   std::string user_name;
   bool resolved = false;  // false: the pid was known but the process was gone
   // Known where the kernel said who wrote (the eBPF tracer):

@@ -1,5 +1,8 @@
 #include "core/path_filter.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace fimon {
 
 bool glob_match(std::string_view p, std::string_view t) {
@@ -41,7 +44,7 @@ bool any_glob_matches(const std::vector<std::string>& globs, std::string_view pa
 }
 
 bool path_is_within(std::string_view path, std::string_view root) {
-  if (root == "/") return !path.empty() && path[0] == '/';
+  if (!root.empty() && root.back() == '/') return path.substr(0, root.size()) == root;  // "/", "C:/"
   if (path.size() < root.size() || path.compare(0, root.size(), root) != 0) return false;
   return path.size() == root.size() || path[root.size()] == '/';
 }
@@ -95,7 +98,28 @@ bool PathFilter::is_excluded(std::string_view path) const {
   return any_glob_matches(globs_, path);
 }
 
+bool is_drive_path(std::string_view path) {
+  return path.size() >= 3 && std::isalpha(static_cast<unsigned char>(path[0])) && path[1] == ':' &&
+         path[2] == '/';
+}
+
+std::string shown_path(std::string path) {
+  if (is_drive_path(path)) std::replace(path.begin(), path.end(), '/', '\\');
+  return path;
+}
+
+bool is_absolute_path(std::string_view path) {
+  if (!path.empty() && path[0] == '/') return true;
+  return path.size() >= 3 && std::isalpha(static_cast<unsigned char>(path[0])) && path[1] == ':' &&
+         (path[2] == '/' || path[2] == '\\');
+}
+
 std::string normalize_path(std::string_view path) {
+  // A Windows path in fimon's form ("C:/data/x"): the drive, then a rooted path like any other.
+  if (is_drive_path(path)) {
+    const char drive = static_cast<char>(std::toupper(static_cast<unsigned char>(path[0])));
+    return std::string{drive, ':'} + normalize_path(path.substr(2));
+  }
   if (path.empty() || path[0] != '/') return std::string(path);
   std::vector<std::string_view> parts;
   std::size_t i = 0;

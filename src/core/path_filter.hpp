@@ -47,5 +47,10 @@ class PathFilter {
 // Lexically normalises an absolute path: collapses "//", removes "." and trailing "/".
 // ".." is resolved lexically. Returns it unchanged if it is not absolute.
 std::string normalize_path(std::string_view path);
+// "/..." or, for Windows, a drive and a separator ("C:/..." or "C:\\...").
+bool is_absolute_path(std::string_view path);
+// A Windows path in fimon's internal form: "C:/...". Documents show it with backslashes.
+bool is_drive_path(std::string_view path);
+std::string shown_path(std::string path);
 
 }  // namespace fimon

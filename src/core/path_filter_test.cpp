@@ -29,6 +29,14 @@ TEST(NormalizePath, CollapsesDotsAndSlashes) {
   EXPECT_EQ(normalize_path("/a/b/../c"), "/a/c");
   EXPECT_EQ(normalize_path("/../.."), "/");
   EXPECT_EQ(normalize_path("relative"), "relative");
+  // Windows paths in fimon's form: the drive stays, the rest normalises like a rooted path.
+  EXPECT_EQ(normalize_path("c:/Data/./x/../y"), "C:/Data/y");
+  EXPECT_EQ(normalize_path("C:/"), "C:/");
+  EXPECT_TRUE(path_is_within("C:/Data/y", "C:/Data"));
+  EXPECT_TRUE(path_is_within("C:/Data", "C:/"));
+  EXPECT_FALSE(path_is_within("D:/Data", "C:/"));
+  EXPECT_EQ(shown_path("C:/Data/y"), "C:\\Data\\y");
+  EXPECT_EQ(shown_path("/etc/passwd"), "/etc/passwd");
 }
 
 TEST(PathFilter, WatchesRootsMinusExclusionsAndOwnState) {

@@ -12,6 +12,12 @@
 
 namespace fimon::platform {
 
+// `path` made absolute against the working directory, in fimon's form: '/'-separated, and on
+// Windows starting with the drive ("C:/data"). Unchanged when it cannot be resolved.
+std::string absolute_path(const std::string& path);
+// Where the agent keeps its state unless told otherwise: /var/lib/fimon, %ProgramData%/fimon.
+std::string default_state_dir();
+
 // lstat-like: a symlink is reported as a symlink (with its target), never followed.
 Result<FileMeta> stat_no_follow(const std::string& path);
 

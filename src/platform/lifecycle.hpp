@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -26,5 +27,9 @@ void restrict_created_files_to_owner();
 Result<std::string> drop_unneeded_privileges();
 // True when standard error is a terminal (progress lines redraw themselves there).
 bool stderr_is_terminal();
+// The program's arguments after its name, in UTF-8 (Windows: from the wide command line).
+std::vector<std::string> command_line_arguments(int argc, char** argv);
+// Makes wait_for_termination return true, as a termination signal would (a service stop).
+void request_termination();
 
 }  // namespace fimon::platform

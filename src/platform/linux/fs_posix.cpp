@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <utility>
 
 #include "platform/fs.hpp"
@@ -115,6 +116,16 @@ Result<std::size_t> ReadableFile::read(void* buffer, std::size_t size) {
 
 Result<FileMeta> ReadableFile::stat() const {
   return statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH);
+}
+
+std::string default_state_dir() {
+  return "/var/lib/fimon";
+}
+
+std::string absolute_path(const std::string& path) {
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.string();
 }
 
 Result<std::vector<std::string>> list_directory(const std::string& path) {

@@ -45,6 +45,14 @@ bool wait_for_termination(std::chrono::milliseconds timeout) {
   }
 }
 
+std::vector<std::string> command_line_arguments(int argc, char** argv) {
+  return std::vector<std::string>(argv + 1, argv + argc);
+}
+
+void request_termination() {
+  kill(getpid(), SIGTERM);
+}
+
 long long current_pid() {
   return static_cast<long long>(::getpid());
 }

@@ -102,6 +102,31 @@ Result<FileMeta> ReadableFile::stat() const {
   return meta_of(reinterpret_cast<HANDLE>(handle_), "<open file>");
 }
 
+std::string default_state_dir() {
+  wchar_t buffer[MAX_PATH];
+  const DWORD n = GetEnvironmentVariableW(L"ProgramData", buffer, MAX_PATH);
+  std::string base = n > 0 && n < MAX_PATH ? to_utf8(std::wstring_view(buffer, n)) : "C:/ProgramData";
+  for (auto& c : base) {
+    if (c == '\\') c = '/';
+  }
+  return base + "/fimon";
+}
+
+std::string absolute_path(const std::string& path) {
+  const std::wstring wide = to_wide(path);
+  const DWORD needed = GetFullPathNameW(wide.c_str(), 0, nullptr, nullptr);
+  if (needed == 0) return path;
+  std::wstring full(needed, L'\0');
+  const DWORD written = GetFullPathNameW(wide.c_str(), needed, full.data(), nullptr);
+  if (written == 0 || written >= needed) return path;
+  full.resize(written);
+  std::string out = to_utf8(full);
+  for (auto& c : out) {
+    if (c == '\\') c = '/';
+  }
+  return out;
+}
+
 Result<std::vector<std::string>> list_directory(const std::string& path) {
   WIN32_FIND_DATAW data{};
   HANDLE find = FindFirstFileExW(to_wide(path + "\\*").c_str(), FindExInfoBasic, &data, FindExSearchNameMatch,

@@ -1,0 +1,77 @@
+// Termination on Windows: Ctrl-C, Ctrl-Break, console close, log-off and shutdown (and, through
+// request_termination, a service stop) set one manual-reset event the main loop waits on. The
+// console handler runs on a thread of its own and touches nothing but that event.
+#include <windows.h>
+// shellapi.h needs windows.h's types first.
+#include <shellapi.h>
+
+#include "platform/lifecycle.hpp"
+#include "platform/windows/wide.hpp"
+
+namespace fimon::platform {
+namespace {
+
+HANDLE termination_event() {
+  static const HANDLE event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  return event;
+}
+
+BOOL WINAPI on_console_event(DWORD type) {
+  switch (type) {
+    case CTRL_C_EVENT:
+    case CTRL_BREAK_EVENT:
+    case CTRL_CLOSE_EVENT:
+    case CTRL_LOGOFF_EVENT:
+    case CTRL_SHUTDOWN_EVENT:
+      SetEvent(termination_event());
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+}  // namespace
+
+void prepare_termination_handling() {
+  termination_event();  // created before any thread can race for it
+  SetConsoleCtrlHandler(on_console_event, TRUE);
+}
+
+void request_termination() {
+  SetEvent(termination_event());
+}
+
+bool wait_for_termination(std::chrono::milliseconds timeout) {
+  return WaitForSingleObject(termination_event(), static_cast<DWORD>(timeout.count())) == WAIT_OBJECT_0;
+}
+
+long long current_pid() {
+  return static_cast<long long>(GetCurrentProcessId());
+}
+
+// The state directory's ACL is set when the service is installed (%ProgramData%\fimon: SYSTEM and
+// Administrators only); files created inside inherit it. Nothing to do per process.
+void restrict_created_files_to_owner() {}
+
+Result<std::string> drop_unneeded_privileges() {
+  return std::string("the service account's (not reduced on Windows)");
+}
+
+bool stderr_is_terminal() {
+  DWORD mode = 0;
+  return GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) != 0;
+}
+
+// The narrow argv of a Windows program is in the ANSI code page and loses other characters: the
+// wide command line is the real one.
+std::vector<std::string> command_line_arguments(int, char**) {
+  std::vector<std::string> args;
+  int count = 0;
+  wchar_t** wide = CommandLineToArgvW(GetCommandLineW(), &count);
+  if (wide == nullptr) return args;
+  for (int i = 1; i < count; ++i) args.push_back(to_utf8(wide[i]));
+  LocalFree(wide);
+  return args;
+}
+
+}  // namespace fimon::platform

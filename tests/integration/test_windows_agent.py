@@ -1,0 +1,106 @@
+"""The Windows agent (fimon.exe, cross-built with mingw-w64) under Wine: ReadDirectoryChangesW
+for the names, WinHTTP to the real Elasticsearch on loopback, the same pipeline and documents as
+on Linux. Wine maps drive Z: to /, so the watched tree is a Linux temp directory seen as Z:/...
+
+What Wine cannot run (ETW, the USN journal, the service control manager's real behaviour) is
+tested by decoding records in the Windows unit tests instead (docs/windows.md).
+"""
+import base64
+import hashlib
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+from fimon_harness import FAST, REPO, Agent, by_path
+
+EXE = pathlib.Path(os.environ.get("FIMON_WINDOWS_BUILD_DIR", REPO / "build" / "mingw")) / "fimon.exe"
+WINE_RUN = str(REPO / "scripts" / "wine-run")
+
+
+def windows_path(path):
+    return "Z:" + str(path)
+
+
+def shown(path):
+    """How documents name a Windows path: with backslashes."""
+    return windows_path(path).replace("/", "\\")
+
+
+class WineAgent(Agent):
+    """Agent's waits and queries, around `wine fimon.exe run`."""
+
+    def __init__(self, es, stream, watched, state, extra=()):
+        self.es = es
+        self.stream = stream
+        self.log_path = pathlib.Path(state).parent / f"agent-{stream}.log"
+        args = [WINE_RUN, str(EXE), "run", "--watch", windows_path(watched), "--state-dir", windows_path(state),
+                "--es-url", es.url, "--data-stream", stream, "--backend", "auto", *FAST, *extra]
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.wait_log("running:", timeout=60)  # a fresh Wine prefix takes a few seconds
+
+
+@pytest.fixture(scope="module")
+def exe():
+    if not EXE.is_file():
+        pytest.fail(f"{EXE} not found: scripts/test builds build/mingw first")
+    return EXE
+
+
+@pytest.fixture
+def wine_agent(exe, es, stream, tree):
+    watched, state = tree
+    agent = WineAgent(es, stream, watched, state)
+    yield agent
+    agent.stop()
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_created_modified_renamed_deleted_reach_elasticsearch_with_hashes_and_ranges(wine_agent, tree):
+    watched, _ = tree
+    name = shown
+    first, moved = watched / "report.txt", watched / "report-final.txt"
+    body = b"line one\n" * 2000
+    first.write_bytes(body)
+    docs = wine_agent.docs(lambda d: any(x["file"]["path"] == name(first) for x in d), timeout=30)
+    (created,) = [x for x in docs if x["file"]["path"] == name(first)]
+    assert created["event"]["action"] == "created"
+    assert created["file"]["hash"]["sha256"] == sha256(body)
+    assert created["host"]["os"]["type"] == "windows"
+
+    edited = body[:9000] + b"EDITED" + body[9006:]
+    with open(first, "r+b") as f:
+        f.seek(9000)
+        f.write(b"EDITED")
+    docs = wine_agent.docs(lambda d: any(x["file"]["path"] == name(first) and x["event"]["action"] == "modified"
+                                         for x in d), timeout=30)
+    (modified,) = [x for x in docs if x["file"]["path"] == name(first) and x["event"]["action"] == "modified"]
+    assert modified["file"]["hash"]["sha256"] == sha256(edited)
+    assert modified["fim"]["previous"]["hash"]["sha256"] == sha256(body)
+    ranges = modified["fim"]["change"]["ranges"]
+    assert any(r["offset"] <= 9000 < r["offset"] + r["length"] for r in ranges), ranges
+    assert base64.b64decode(modified["fim"]["change"]["excerpt"]["base64"]).find(b"EDITED") >= 0
+
+    first.rename(moved)
+    docs = wine_agent.docs(lambda d: any(x["file"]["path"] == name(moved) for x in d), timeout=30)
+    (renamed,) = [x for x in docs if x["file"]["path"] == name(moved)]
+    assert renamed["event"]["action"] == "renamed"
+    assert renamed["fim"]["previous"]["path"] == name(first)
+
+    moved.unlink()
+    docs = wine_agent.docs(lambda d: any(x["file"]["path"] == name(moved) and x["event"]["action"] == "deleted"
+                                         for x in d), timeout=30)
+    assert all(x["fim"]["source"] in ("rdcw", "scan") for x in docs), [x["fim"]["source"] for x in docs]
+
+
+def test_the_agent_stops_cleanly_and_flushes(exe, es, stream, tree):
+    watched, state = tree
+    agent = WineAgent(es, stream, watched, state)
+    (watched / "last.bin").write_bytes(b"\x00\x01" * 5000)
+    agent.docs(lambda d: by_path(d, shown(watched / "last.bin")), timeout=30)
+    agent.stop()  # Ctrl-C: the console control handler ends the run loop; exit code 0
