@@ -80,8 +80,9 @@ int run_agent(const Config& c) {
   Sink& sink = *runtime->sink;
 
   Pipeline pipeline(c, runtime->context, &sink, runtime->store.get(), runtime->shadows.get());
-  SourceContext source_context{&runtime->filter,        &pipeline,          platform::current_pid(),
-                               pipeline.write_ledger(), c.ebpf_ring_buffer, c.ebpf_capture_bytes};
+  SourceContext source_context{
+      &runtime->filter,     &pipeline,  platform::current_pid(), pipeline.write_ledger(), c.ebpf_ring_buffer,
+      c.ebpf_capture_bytes, c.state_dir};
   auto source = make_source(c.backend, source_context);
   if (!source) {
     log::error("no file activity source could start: ", source.error().message());

@@ -43,6 +43,7 @@ struct SourceContext {
   WriteLedger* ledger = nullptr;                  // borrowed: where a write tracer records (may be null)
   std::uint64_t trace_buffer_bytes = 8ULL << 20;  // the write tracer's kernel queue
   std::uint64_t trace_capture_bytes = 0;          // first bytes of each write it copies (0: none)
+  std::string state_dir;                          // where a source may keep a cursor (Windows: USN)
 };
 
 class Source {

@@ -35,10 +35,13 @@ class RdcwSource final : public Source {
   void run();
   void handle_batch(Watch& watch, std::size_t bytes);
   void emit(ChangeKind kind, const std::string& path, const std::string& old_path, WallTimeNs now);
+  void catch_up_from_journals();
+  void save_journal_cursors();
 
   SourceContext context_;
   void* port_;  // HANDLE of the completion port
   std::vector<std::unique_ptr<Watch>> watches_;
+  std::vector<std::string> journal_volumes_;  // volumes whose change journal was replayed at start
   std::unique_ptr<Reconciler> reconciler_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
