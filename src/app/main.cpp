@@ -8,6 +8,7 @@
 #include "core/path_filter.hpp"
 #include "platform/fs.hpp"
 #include "platform/lifecycle.hpp"
+#include "platform/service.hpp"
 
 namespace {
 
@@ -22,6 +23,8 @@ const char* kUsage =
     "  status        print the running agent's health (exit 1 when it has not reported lately)\n"
     "  check-config  validate the configuration and print it (secrets redacted)\n"
     "  version       print the version\n"
+    "  service       Windows: install|uninstall|start|stop the fimon service (install takes run's\n"
+    "                options, e.g. --config C:\\ProgramData\\fimon\\fimon.yml)\n"
     "options (also YAML keys in --config FILE):\n"
     "  --config FILE                    YAML file with the options below\n";
 
@@ -33,12 +36,57 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 namespace {
+int run_verb(const std::vector<std::string>& args, const fimon::Result<std::string>& kept_capabilities,
+             bool as_service = false);
+
+// fimon service install|uninstall|start|stop [options of run]: the Windows service.
+int run_service_verb(const std::vector<std::string>& args) {
+  const std::string action = args.size() > 1 ? args[1] : "";
+  const std::vector<std::string> options(args.begin() + std::min<std::size_t>(args.size(), 2), args.end());
+  fimon::Status done = fimon::invalid_argument("service: expected install, uninstall, start or stop");
+  if (action == "install") {
+    // The options are checked now, not when the service first fails to start.
+    std::vector<std::string> as_run{"run"};
+    as_run.insert(as_run.end(), options.begin(), options.end());
+    auto cl = fimon::parse_command_line(as_run);
+    if (!cl) {
+      std::cerr << "fimon: config error: " << cl.error().message() << "\n";
+      return 2;
+    }
+    done = fimon::platform::install_service(options);
+  } else if (action == "uninstall") {
+    done = fimon::platform::uninstall_service();
+  } else if (action == "start") {
+    done = fimon::platform::start_service();
+  } else if (action == "stop") {
+    done = fimon::platform::stop_service();
+  }
+  if (!done) {
+    std::cerr << "fimon: " << done.error().message() << "\n";
+    return done.error().kind() == fimon::ErrorKind::kInvalidArgument ? 2 : 1;
+  }
+  std::cout << "fimon: service " << action << ": done\n";
+  return 0;
+}
+
 int run_main(int argc, char** argv) {
   fimon::platform::prepare_termination_handling();
   fimon::platform::restrict_created_files_to_owner();
   // Before any thread exists: capabilities are per thread, and every thread inherits this set.
   const auto kept_capabilities = fimon::platform::drop_unneeded_privileges();
-  const std::vector<std::string> args = fimon::platform::command_line_arguments(argc, argv);
+  std::vector<std::string> args = fimon::platform::command_line_arguments(argc, argv);
+  if (!args.empty() && args[0] == "service") return run_service_verb(args);
+  if (!args.empty() && args[0] == "service-run") {
+    // Started by the Service Control Manager: `run` with the options given at install, its log
+    // in the state directory (a service has no console).
+    args[0] = "run";
+    return fimon::platform::run_as_service([&] { return run_verb(args, kept_capabilities, true); });
+  }
+  return run_verb(args, kept_capabilities);
+}
+
+int run_verb(const std::vector<std::string>& args, const fimon::Result<std::string>& kept_capabilities,
+             bool as_service) {
   auto cl = fimon::parse_command_line(args);
   if (!cl) {
     std::cerr << "fimon: config error: " << cl.error().message() << "\n";
@@ -70,6 +118,7 @@ int run_main(int argc, char** argv) {
     std::cerr << "fimon: config error: " << s.error().message() << "\n";
     return 2;
   }
+  if (as_service) fimon::platform::send_log_to_file(config.state_dir + "/fimon.log");
   fimon::log::Level level;
   fimon::log::parse_level(config.log_level, &level);
   fimon::log::set_level(level);

@@ -10,6 +10,7 @@ namespace fimon::log {
 namespace {
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 std::mutex g_write_mutex;
+std::FILE* g_output = nullptr;  // null: stderr (which is not a constant expression)
 
 const char* level_name(Level level) {
   switch (level) {
@@ -56,8 +57,14 @@ void write(Level level, std::string_view message) {
   for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
   line += '\n';
   std::lock_guard<std::mutex> lock(g_write_mutex);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  std::FILE* out = g_output != nullptr ? g_output : stderr;
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
+}
+
+void set_output(std::FILE* stream) {
+  std::lock_guard<std::mutex> lock(g_write_mutex);
+  g_output = stream;
 }
 
 bool should_log_occurrence(unsigned long long count) {

@@ -3,6 +3,7 @@
 // stderr, which journald or the service manager owns), and secrets are never passed to it.
 #pragma once
 
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -15,6 +16,9 @@ void set_level(Level level);
 Level level();
 bool parse_level(std::string_view text, Level* out);
 void write(Level level, std::string_view message);
+// Where lines go: standard error unless set (a service has none: it logs to a file). The stream
+// stays open for the rest of the process.
+void set_output(std::FILE* stream);
 
 // Loss and failure counters log the 1st and every 1000th occurrence, not each one.
 bool should_log_occurrence(unsigned long long count);

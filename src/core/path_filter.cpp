@@ -4,8 +4,30 @@
 #include <cctype>
 
 namespace fimon {
+namespace {
+
+// Windows paths compare without regard to case (ASCII letters; NTFS's full Unicode upcase table
+// is not applied), Linux paths exactly.
+bool same_char(char a, char b, bool fold_case) {
+  return a == b || (fold_case && std::tolower(static_cast<unsigned char>(a)) ==
+                                     std::tolower(static_cast<unsigned char>(b)));
+}
+
+bool starts_with(std::string_view text, std::string_view prefix, bool fold_case) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (!same_char(text[i], prefix[i], fold_case)) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 bool glob_match(std::string_view p, std::string_view t) {
+  return glob_match(p, t, false);
+}
+
+bool glob_match(std::string_view p, std::string_view t, bool fold_case) {
   // Iterative matcher with one backtrack point per star kind; '**' may cross '/'.
   std::size_t pi = 0, ti = 0;
   std::size_t star_p = std::string_view::npos, star_t = 0;
@@ -18,7 +40,7 @@ bool glob_match(std::string_view p, std::string_view t) {
       star_t = ti;
       continue;
     }
-    if (pi < p.size() && (p[pi] == '?' ? t[ti] != '/' : p[pi] == t[ti])) {
+    if (pi < p.size() && (p[pi] == '?' ? t[ti] != '/' : same_char(p[pi], t[ti], fold_case))) {
       ++pi;
       ++ti;
       continue;
@@ -36,16 +58,18 @@ bool glob_match(std::string_view p, std::string_view t) {
 
 bool any_glob_matches(const std::vector<std::string>& globs, std::string_view path) {
   const std::string_view name = path_basename(path);
+  const bool fold_case = is_drive_path(path);
   for (const auto& glob : globs) {
     const bool whole_path = glob.find('/') != std::string::npos;
-    if (glob_match(glob, whole_path ? path : name)) return true;
+    if (glob_match(glob, whole_path ? path : name, fold_case)) return true;
   }
   return false;
 }
 
 bool path_is_within(std::string_view path, std::string_view root) {
-  if (!root.empty() && root.back() == '/') return path.substr(0, root.size()) == root;  // "/", "C:/"
-  if (path.size() < root.size() || path.compare(0, root.size(), root) != 0) return false;
+  const bool fold_case = is_drive_path(root);
+  if (!starts_with(path, root, fold_case)) return false;
+  if (!root.empty() && root.back() == '/') return true;  // "/", "C:/"
   return path.size() == root.size() || path[root.size()] == '/';
 }
 

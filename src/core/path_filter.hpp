@@ -14,6 +14,7 @@
 namespace fimon {
 
 bool glob_match(std::string_view pattern, std::string_view text);
+bool glob_match(std::string_view pattern, std::string_view text, bool fold_case);
 // True when any glob matches: globs without '/' match the file name, others the whole path.
 bool any_glob_matches(const std::vector<std::string>& globs, std::string_view path);
 

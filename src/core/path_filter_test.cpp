@@ -37,6 +37,11 @@ TEST(NormalizePath, CollapsesDotsAndSlashes) {
   EXPECT_FALSE(path_is_within("D:/Data", "C:/"));
   EXPECT_EQ(shown_path("C:/Data/y"), "C:\\Data\\y");
   EXPECT_EQ(shown_path("/etc/passwd"), "/etc/passwd");
+  // Windows names ignore case; Linux names do not.
+  EXPECT_TRUE(path_is_within("C:/DATA/Reports/q3.xlsx", "C:/Data"));
+  EXPECT_FALSE(path_is_within("/DATA/x", "/data"));
+  EXPECT_TRUE(any_glob_matches({"*.TMP"}, "C:/Data/x.tmp"));
+  EXPECT_FALSE(any_glob_matches({"*.TMP"}, "/data/x.tmp"));
 }
 
 TEST(PathFilter, WatchesRootsMinusExclusionsAndOwnState) {

@@ -29,6 +29,8 @@ Result<std::string> drop_unneeded_privileges();
 bool stderr_is_terminal();
 // The program's arguments after its name, in UTF-8 (Windows: from the wide command line).
 std::vector<std::string> command_line_arguments(int argc, char** argv);
+// From now on the log (standard error) is appended to `path` (a service has no console).
+void send_log_to_file(const std::string& path);
 // Makes wait_for_termination return true, as a termination signal would (a service stop).
 void request_termination();
 

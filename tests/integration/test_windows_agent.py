@@ -10,6 +10,7 @@ import hashlib
 import os
 import pathlib
 import subprocess
+import time
 
 import pytest
 
@@ -104,3 +105,40 @@ def test_the_agent_stops_cleanly_and_flushes(exe, es, stream, tree):
     (watched / "last.bin").write_bytes(b"\x00\x01" * 5000)
     agent.docs(lambda d: by_path(d, shown(watched / "last.bin")), timeout=30)
     agent.stop()  # Ctrl-C: the console control handler ends the run loop; exit code 0
+
+
+def wine(*args, timeout=120):
+    return subprocess.run([WINE_RUN, str(EXE), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_service_installs_runs_ships_stops_and_uninstalls(exe, es, stream, tree):
+    """Wine has a Service Control Manager: the service is installed with run's options, started
+    (the SCM runs `fimon.exe service-run ...`), ships an event, and stops cleanly on request."""
+    watched, state = tree
+    installed = wine("service", "install", "--watch", windows_path(watched), "--state-dir", windows_path(state),
+                     "--es-url", es.url, "--data-stream", stream, *FAST)
+    assert installed.returncode == 0, installed.stderr
+    try:
+        started = wine("service", "start")
+        assert started.returncode == 0, started.stderr
+        log = state / "fimon.log"
+        deadline = time.monotonic() + 60
+        while "running:" not in (log.read_text(errors="replace") if log.exists() else ""):
+            assert time.monotonic() < deadline, "the service never logged that it runs"
+            time.sleep(0.2)
+        (watched / "from-service.txt").write_bytes(b"written while fimon runs as a service\n")
+        es.wait_for(stream, lambda d: by_path(d, shown(watched / "from-service.txt")), 30)
+        stopped = wine("service", "stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert "stopping: flushing pending changes" in log.read_text(errors="replace")
+    finally:
+        removed = wine("service", "uninstall")
+    assert removed.returncode == 0, removed.stderr
+    assert wine("service", "start").returncode != 0, "uninstalled: nothing to start"
+
+
+def test_a_bad_service_configuration_is_refused_at_install(exe):
+    res = wine("service", "install", "--backend", "nonsense")
+    assert res.returncode == 2 and "backend" in res.stderr, res.stderr
+    res = wine("service", "reinstall")
+    assert res.returncode == 2 and "install, uninstall, start or stop" in res.stderr, res.stderr

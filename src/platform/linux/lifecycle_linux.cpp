@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <iterator>
 
+#include "core/log.hpp"
 #include "platform/lifecycle.hpp"
 #include "platform/linux/errors.hpp"
 
@@ -51,6 +53,10 @@ std::vector<std::string> command_line_arguments(int argc, char** argv) {
 
 void request_termination() {
   kill(getpid(), SIGTERM);
+}
+
+void send_log_to_file(const std::string& path) {
+  if (std::FILE* f = std::fopen(path.c_str(), "a")) log::set_output(f);
 }
 
 long long current_pid() {

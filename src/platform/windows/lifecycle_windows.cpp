@@ -5,6 +5,7 @@
 // shellapi.h needs windows.h's types first.
 #include <shellapi.h>
 
+#include "core/log.hpp"
 #include "platform/lifecycle.hpp"
 #include "platform/windows/wide.hpp"
 
@@ -39,6 +40,10 @@ void prepare_termination_handling() {
 
 void request_termination() {
   SetEvent(termination_event());
+}
+
+void send_log_to_file(const std::string& path) {
+  if (std::FILE* f = _wfopen(to_wide(path).c_str(), L"a")) log::set_output(f);
 }
 
 bool wait_for_termination(std::chrono::milliseconds timeout) {
