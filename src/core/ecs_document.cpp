@@ -63,11 +63,18 @@ void write_file(JsonWriter& w, const FileEvent& e, bool* escaped) {
     if (m.type == FileType::kFile) w.field("size", m.size);
     w.field("inode", std::to_string(m.inode));
     w.field("device", std::to_string(m.device));
-    w.field("uid", std::to_string(m.uid));
-    w.field("gid", std::to_string(m.gid));
+    if (m.posix_ids) {
+      w.field("uid", std::to_string(m.uid));
+      w.field("gid", std::to_string(m.gid));
+    }
     if (!m.owner.empty()) w.field("owner", to_valid_utf8(m.owner));
     if (!m.group.empty()) w.field("group", to_valid_utf8(m.group));
-    w.field("mode", octal_mode(m.mode));
+    if (m.posix_ids) w.field("mode", octal_mode(m.mode));
+    if (!m.attributes.empty()) {
+      w.key("attributes").begin_array();
+      for (const auto& a : m.attributes) w.value(a);
+      w.end_array();
+    }
     w.field("mtime", format_rfc3339(m.mtime));
     w.field("ctime", format_rfc3339(m.ctime));
     if (m.btime) w.field("created", format_rfc3339(*m.btime));
@@ -90,7 +97,7 @@ void write_writer_fields(JsonWriter& w, const ProcessInfo& p) {
   if (!p.entity_id.empty()) w.field("entity_id", p.entity_id);
 }
 
-void write_previous(JsonWriter& w, const PreviousState& p) {
+void write_previous(JsonWriter& w, const PreviousState& p, bool posix_ids) {
   if (!p.hashes.empty()) {
     w.key("hash").begin_object();
     for (const auto& h : p.hashes) w.field(hash_algo_name(h.algo), h.hex);
@@ -98,9 +105,11 @@ void write_previous(JsonWriter& w, const PreviousState& p) {
   }
   w.field("size", p.size);
   w.field("mtime", format_rfc3339(p.mtime));
-  w.field("mode", octal_mode(p.mode));
-  w.field("uid", std::to_string(p.uid));
-  w.field("gid", std::to_string(p.gid));
+  if (posix_ids) {
+    w.field("mode", octal_mode(p.mode));
+    w.field("uid", std::to_string(p.uid));
+    w.field("gid", std::to_string(p.gid));
+  }
   if (p.entropy) w.field("entropy", *p.entropy);
 }
 
@@ -252,7 +261,7 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
   if (!e.previous_path.empty() || e.previous) {
     w.key("previous").begin_object();
     if (!e.previous_path.empty() && write_path(w, "path", e.previous_path)) w.field("path_escaped", true);
-    if (e.previous) write_previous(w, *e.previous);
+    if (e.previous) write_previous(w, *e.previous, !e.meta || e.meta->posix_ids);
     w.end_object();
   }
   if (e.change) write_change(w, *e.change);

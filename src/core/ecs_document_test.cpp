@@ -99,6 +99,25 @@ TEST(EcsDocument, EveryEmittedFieldIsDeclaredInTheFieldTable) {
   for (const auto& leaf : leaves) EXPECT_NE(find_field(leaf), nullptr) << leaf << " is not in ecs_fields.cpp";
 }
 
+TEST(EcsDocument, WindowsFilesShowBackslashesAttributesAndNoPosixIds) {
+  FileEvent e = full_event();
+  e.path = "C:/Users/a/report.txt";
+  e.previous_path = "C:/Users/a/draft.txt";
+  e.meta->posix_ids = false;
+  e.meta->attributes = {"readonly", "archive"};
+  e.writers.resize(1);
+  e.writers[0].uid.reset();
+  e.writers[0].user_sid = "S-1-5-21-1-2-3-1001";
+  const auto doc = nlohmann::json::parse(encode_ecs_document(e, context(), "id1", 5));
+  EXPECT_EQ(doc["file"]["path"], "C:\\Users\\a\\report.txt");
+  EXPECT_EQ(doc["file"]["directory"], "C:\\Users\\a");
+  EXPECT_EQ(doc["fim"]["previous"]["path"], "C:\\Users\\a\\draft.txt");
+  EXPECT_EQ(doc["file"]["attributes"], nlohmann::json::array({"readonly", "archive"}));
+  EXPECT_FALSE(doc["file"].contains("uid") || doc["file"].contains("mode"));
+  EXPECT_FALSE(doc["fim"]["previous"].contains("uid"));
+  EXPECT_EQ(doc["user"]["id"], "S-1-5-21-1-2-3-1001");
+}
+
 TEST(EcsDocument, CarriesTheEcsShape) {
   const auto doc = nlohmann::json::parse(encode_ecs_document(full_event(), context(), "id1", 5));
   EXPECT_EQ(doc["@timestamp"], "2026-11-24T02:07:44.123456789Z");

@@ -96,7 +96,9 @@ struct FileMeta {
   std::uint64_t device = 0;
   std::uint32_t uid = 0;
   std::uint32_t gid = 0;
-  std::uint32_t mode = 0;  // permission bits incl. setuid/setgid/sticky
+  std::uint32_t mode = 0;               // permission bits incl. setuid/setgid/sticky
+  bool posix_ids = true;                // uid, gid and mode mean something (not on Windows)
+  std::vector<std::string> attributes;  // Windows: readonly, hidden, system, archive, ...
   WallTimeNs mtime = 0;
   WallTimeNs ctime = 0;
   std::optional<WallTimeNs> btime;  // birth time where the filesystem keeps it

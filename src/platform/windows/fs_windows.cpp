@@ -3,6 +3,8 @@
 // that analysing a file never blocks the program that is writing it.
 #include <windows.h>
 
+#include <utility>
+
 #include "platform/fs.hpp"
 #include "platform/windows/errors.hpp"
 #include "platform/windows/wide.hpp"
@@ -37,7 +39,18 @@ Result<FileMeta> meta_of(HANDLE h, const std::string& path) {
   m.size = (static_cast<std::uint64_t>(info.nFileSizeHigh) << 32) | info.nFileSizeLow;
   m.inode = (static_cast<std::uint64_t>(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
   m.device = info.dwVolumeSerialNumber;
-  m.mode = (info.dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666;
+  // Windows has no uid, gid or mode bits: the attributes instead (the owner SID is issue 7's next part).
+  m.posix_ids = false;
+  m.mode = (info.dwFileAttributes & FILE_ATTRIBUTE_READONLY) ? 0444 : 0666;  // compared, not shown
+  static constexpr std::pair<DWORD, const char*> kAttributes[] = {
+      {FILE_ATTRIBUTE_READONLY, "readonly"},     {FILE_ATTRIBUTE_HIDDEN, "hidden"},
+      {FILE_ATTRIBUTE_SYSTEM, "system"},         {FILE_ATTRIBUTE_ARCHIVE, "archive"},
+      {FILE_ATTRIBUTE_COMPRESSED, "compressed"}, {FILE_ATTRIBUTE_ENCRYPTED, "encrypted"},
+      {FILE_ATTRIBUTE_TEMPORARY, "temporary"},   {FILE_ATTRIBUTE_OFFLINE, "offline"},
+      {FILE_ATTRIBUTE_SPARSE_FILE, "sparse"},    {FILE_ATTRIBUTE_NOT_CONTENT_INDEXED, "not_content_indexed"}};
+  for (const auto& [bit, name] : kAttributes) {
+    if (info.dwFileAttributes & bit) m.attributes.emplace_back(name);
+  }
   m.mtime = to_unix_ns(info.ftLastWriteTime);
   m.btime = to_unix_ns(info.ftCreationTime);
   FILE_BASIC_INFO basic{};
