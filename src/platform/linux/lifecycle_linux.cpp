@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <iterator>
 
 #include "core/log.hpp"
@@ -56,6 +57,8 @@ void request_termination() {
 }
 
 void send_log_to_file(const std::string& path) {
+  std::error_code ignored;  // the state directory may not exist yet on a first start
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
   if (std::FILE* f = std::fopen(path.c_str(), "a")) log::set_output(f);
 }
 

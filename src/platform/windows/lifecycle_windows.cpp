@@ -5,6 +5,8 @@
 // shellapi.h needs windows.h's types first.
 #include <shellapi.h>
 
+#include <filesystem>
+
 #include "core/log.hpp"
 #include "platform/lifecycle.hpp"
 #include "platform/windows/wide.hpp"
@@ -43,6 +45,9 @@ void request_termination() {
 }
 
 void send_log_to_file(const std::string& path) {
+  // The state directory may not exist yet on a first start.
+  std::error_code ignored;
+  std::filesystem::create_directories(std::filesystem::path(to_wide(path)).parent_path(), ignored);
   if (std::FILE* f = _wfopen(to_wide(path).c_str(), L"a")) log::set_output(f);
 }
 
