@@ -53,6 +53,17 @@ int run_service_verb(const std::vector<std::string>& args) {
       std::cerr << "fimon: config error: " << cl.error().message() << "\n";
       return 2;
     }
+    // The service starts in the system directory: a relative path would point there.
+    std::vector<std::string> paths = cl->config.watch;
+    paths.push_back(cl->config.config_file);
+    paths.push_back(cl->config.state_dir);
+    for (const auto& p : paths) {
+      if (!p.empty() && !fimon::is_absolute_path(p)) {
+        std::cerr << "fimon: config error: service install: '" << p
+                  << "' is relative; give absolute paths (the service does not start in this directory)\n";
+        return 2;
+      }
+    }
     done = fimon::platform::install_service(options);
   } else if (action == "uninstall") {
     done = fimon::platform::uninstall_service();

@@ -140,5 +140,7 @@ def test_the_service_installs_runs_ships_stops_and_uninstalls(exe, es, stream, t
 def test_a_bad_service_configuration_is_refused_at_install(exe):
     res = wine("service", "install", "--backend", "nonsense")
     assert res.returncode == 2 and "backend" in res.stderr, res.stderr
+    res = wine("service", "install", "--watch", "relative\\dir")
+    assert res.returncode == 2 and "relative" in res.stderr and "absolute" in res.stderr, res.stderr
     res = wine("service", "reinstall")
     assert res.returncode == 2 and "install, uninstall, start or stop" in res.stderr, res.stderr
