@@ -165,11 +165,7 @@ void RdcwSource::catch_up_from_journals() {
     std::size_t reported = 0;
     for (auto& c :
          catch_up.changes([&](const UsnFileId& id) { return (*journal)->path_of(id); }, wall_clock_now())) {
-      if (!context_.filter->accepts(c.path) && (c.old_path.empty() || !context_.filter->accepts(c.old_path)))
-        continue;
-      ++reported;
-      ++stats_.changes;
-      if (!context_.sink->on_change(std::move(c))) ++stats_.refused;
+      if (hand_on(std::move(c))) ++reported;
     }
     log::info("usn: ", volume, ": ", records->size(), " journal records since the last stop, ",
               catch_up.files(), " files, ", reported, " changes in the watched trees");
@@ -283,15 +279,24 @@ void RdcwSource::handle_batch(Watch& w, std::size_t bytes) {
 }
 
 void RdcwSource::emit(ChangeKind kind, const std::string& path, const std::string& old_path, WallTimeNs now) {
-  if (!context_.filter->accepts(path) && (old_path.empty() || !context_.filter->accepts(old_path))) return;
   RawChange change;
   change.kind = kind;
   change.path = path;
   change.old_path = old_path;
   change.time = now;
   change.source = "rdcw";
+  hand_on(std::move(change));
+}
+
+// Live or caught up from the journal: into the pipeline if either name is watched.
+bool RdcwSource::hand_on(RawChange&& change) {
+  if (!context_.filter->accepts(change.path) &&
+      (change.old_path.empty() || !context_.filter->accepts(change.old_path))) {
+    return false;
+  }
   ++stats_.changes;
   if (!context_.sink->on_change(std::move(change))) ++stats_.refused;
+  return true;
 }
 
 }  // namespace fimon

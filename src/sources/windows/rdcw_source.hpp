@@ -35,6 +35,7 @@ class RdcwSource final : public Source {
   void run();
   void handle_batch(Watch& watch, std::size_t bytes);
   void emit(ChangeKind kind, const std::string& path, const std::string& old_path, WallTimeNs now);
+  bool hand_on(RawChange&& change);  // false when neither name is watched
   void catch_up_from_journals();
   void save_journal_cursors();
 

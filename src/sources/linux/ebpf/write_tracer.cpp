@@ -269,8 +269,7 @@ bool WriteTracer::recorded_actor(std::uint32_t pid, KernelWriter* w) {
   if (a.exe_complete && a.exe_start < FIMON_EXE_WINDOW - 1) {
     const std::string below_root(a.exe + a.exe_start,
                                  strnlen(a.exe + a.exe_start, FIMON_EXE_WINDOW - 1 - a.exe_start));
-    const std::string where =
-        mount_point(static_cast<unsigned>(a.exe_dev >> 20), static_cast<unsigned>(a.exe_dev & 0xfffff));
+    const std::string where = mount_point(kernel_major(a.exe_dev), kernel_minor(a.exe_dev));
     if (!below_root.empty() && !where.empty()) w->executable = where == "/" ? below_root : where + below_root;
   }
   const std::size_t args = std::min<std::size_t>(a.cmdline_len, sizeof a.cmdline);
