@@ -100,8 +100,14 @@ constexpr std::size_t kMaxTracedWriters = 8;  // as the coalescer keeps
 // The tracer's view joins the event: exact written ranges, and writers with their full identity
 // (replacing the thinner record of the same process, or added after the others).
 void attach_kernel_writes(WriteLedger& ledger, FileEvent& event, bool may_quote) {
-  auto traced = ledger.take(event.meta->device, event.meta->inode);
+  auto traced = event.meta
+                    ? ledger.take(event.meta->device, event.meta->inode, {event.path, event.previous_path})
+                    : ledger.take_path(event.path);
   if (!traced) return;
+  for (auto& s : traced->streams) {
+    if (std::find(event.streams.begin(), event.streams.end(), s) == event.streams.end())
+      event.streams.push_back(std::move(s));
+  }
   event.writes = std::move(traced->ranges);
   event.writes_truncated = traced->ranges_truncated;
   if (may_quote) {  // the kernel copied them for any path; content-exclude paths never show them
@@ -128,7 +134,7 @@ void attach_kernel_writes(WriteLedger& ledger, FileEvent& event, bool may_quote)
       event.writers.push_back(std::move(w));
     }
   }
-  event.source = "ebpf";
+  event.source = ledger.tracer_name();
 }
 }  // namespace
 
@@ -157,6 +163,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   event.path = item.path;
   event.previous_path = item.previous_path;
   event.writers = item.writers;
+  event.streams = item.streams;
   event.source = item.source;
 
   // The state before: the path's own baseline, or for a rename onto a new name the old name's.
@@ -178,6 +185,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   if (item.action == Action::kDeleted) {
     if (store_ != nullptr) log_store_error(store_->remove_tree(item.path));
     if (shadows_ != nullptr) shadows_->remove(item.path);
+    if (ledger_ != nullptr) attach_kernel_writes(*ledger_, event, false);  // who deleted it (ETW)
     return event;
   }
   if (!item.previous_path.empty() && !replaced_existing) {
@@ -233,13 +241,16 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   if (before && event.action != Action::kRenamed && event.action != Action::kCreated) {
     const bool content_same =
         event.meta->type != FileType::kFile || (pass.complete && same_content(event.hashes, before->hashes));
-    if (content_same) {
+    // A named stream written (Windows) changed the file, though the main one (hashed) is the same.
+    const bool stream_written = !event.streams.empty();
+    if (content_same && !stream_written) {
       if (same_metadata(*event.meta, *before)) {
         remember(item.path, event, &*before, pass);  // ctime moved: keep the fast path of scans fast
         return std::nullopt;                         // nothing changed: no event
       }
       event.action = Action::kAttributesModified;
-    } else if (event.action == Action::kAttributesModified || event.action == Action::kScanned) {
+    } else if (stream_written || event.action == Action::kAttributesModified ||
+               event.action == Action::kScanned) {
       event.action = Action::kModified;
     }
   } else if (!before && event.action == Action::kScanned) {

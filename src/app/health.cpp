@@ -33,6 +33,8 @@ HealthReport collect_health(const Source& source, const Pipeline& pipeline, cons
       {"unresolved", s.unresolved.load()},
       {"traced_writes", s.traced_writes.load()},
       {"traced_dropped", s.traced_dropped.load()},
+      {"traced_lost", s.traced_lost.load()},
+      {"tracer_blinded", s.tracer_blinded.load()},
       {"pending_files", pipeline.pending()},
       {"analysed", p.analysed.load()},
       {"unchanged", p.unchanged.load()},

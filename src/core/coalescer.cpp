@@ -16,6 +16,11 @@ void add_writer(std::vector<ProcessInfo>& writers, const std::optional<ProcessIn
   if (writers.size() < kMaxWritersPerEvent) writers.push_back(*p);
 }
 
+void add_stream(std::vector<std::string>& streams, const std::string& stream) {
+  if (stream.empty() || streams.size() >= kMaxWritersPerEvent) return;
+  if (std::find(streams.begin(), streams.end(), stream) == streams.end()) streams.push_back(stream);
+}
+
 WorkItem deletion(const std::string& path, bool is_dir, WallTimeNs time, const char* source,
                   const std::optional<ProcessInfo>& process) {
   WorkItem item;
@@ -45,6 +50,7 @@ Coalescer::Pending* Coalescer::touch(const RawChange& change, SteadyTime now) {
   p.is_dir = p.is_dir || change.is_dir;
   p.source = change.source;
   add_writer(p.writers, change.process);
+  add_stream(p.streams, change.stream);
   return &p;
 }
 
@@ -188,6 +194,7 @@ bool Coalescer::to_work_item(const std::string& path, Pending&& p, WorkItem* out
   out->is_dir = p.is_dir;
   out->time = p.time;
   out->writers = std::move(p.writers);
+  out->streams = std::move(p.streams);
   out->source = p.source;
   return true;
 }

@@ -55,6 +55,7 @@ class Coalescer {
     SteadyTime last{};
     WallTimeNs time = 0;
     std::vector<ProcessInfo> writers;
+    std::vector<std::string> streams;
     const char* source = "";
   };
   struct HalfRename {

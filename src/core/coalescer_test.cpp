@@ -190,5 +190,20 @@ TEST(Coalescer, RefusesPastItsBoundAndCountsIt) {
   EXPECT_EQ(c.take_all().size(), 2u);
 }
 
+TEST_F(CoalescerTest, NamedStreamsWrittenAreCollectedForTheFile) {
+  for (const char* stream : {"Zone.Identifier", "hidden", "Zone.Identifier", ""}) {
+    RawChange c;
+    c.kind = ChangeKind::kModified;
+    c.path = "C:/d/a.txt";
+    c.stream = stream;
+    c.source = "test";
+    EXPECT_TRUE(coalescer_.add(c, now_));
+  }
+  advance(2100);
+  auto items = ready();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].streams, (std::vector<std::string>{"Zone.Identifier", "hidden"}));
+}
+
 }  // namespace
 }  // namespace fimon

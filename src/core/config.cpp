@@ -50,7 +50,7 @@ const std::vector<Option>& options() {
       list("exclude", "glob of paths to ignore; without '/' it matches the file name (repeatable)",
            [](Config& c) { return &c.exclude; }),
       str("backend", Kind::kChoice, "file activity source", [](Config& c) { return &c.backend; },
-          {"auto", "ebpf", "fanotify", "inotify", "rdcw"}),
+          {"auto", "ebpf", "fanotify", "inotify", "etw", "rdcw"}),
       number("ebpf-ring-buffer", Kind::kSize,
              "kernel-to-agent queue of the eBPF write tracer (a power of two, 8KiB to 1GiB)",
              [](Config& c) { return &c.ebpf_ring_buffer; }),

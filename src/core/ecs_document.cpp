@@ -282,6 +282,11 @@ std::string encode_ecs_document(const FileEvent& e, const AgentContext& ctx, con
     }
     w.end_array();
   }
+  if (!e.streams.empty()) {
+    w.key("streams").begin_array();
+    for (const auto& s : e.streams) w.value(to_valid_utf8(s));
+    w.end_array();
+  }
   if (e.writers.size() > 1) {
     w.key("writers").begin_array();
     for (const auto& p : e.writers) {

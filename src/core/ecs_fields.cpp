@@ -135,7 +135,7 @@ const std::vector<FieldSpec>& ecs_fields() {
         {"fim.change.diff_truncated", "boolean", "the diff was longer than diff-max-bytes"},
         {"fim.change.redactions", "long", "secrets scrubbed from the excerpt and the diff"},
         {"fim.writes", "object",
-         "byte ranges the kernel saw written since the file's last event, merged (eBPF backend)"},
+         "byte ranges the kernel saw written since the file's last event, merged (eBPF or ETW backend)"},
         {"fim.writes.offset", "long", "first byte of a written range"},
         {"fim.writes.length", "long",
          "length of a written range (a page for stores through a shared mapping)"},
@@ -148,6 +148,9 @@ const std::vector<FieldSpec>& ecs_fields() {
         {"fim.writes_captured.base64", "keyword", "its first bytes, base64"},
         {"fim.writes_captured.text", "text", "the same bytes, printable: other bytes shown as '.'"},
         {"fim.writes_captured.redactions", "long", "secrets scrubbed from these bytes"},
+        {"fim.streams", "keyword",
+         "Windows: named data streams (alternate data streams) written, besides the file's main one (ETW "
+         "backend)"},
         {"fim.writers", "object", "every distinct writer folded into this event"},
         {"fim.writers.pid", "long", "writer pid"},
         {"fim.writers.name", "keyword", "writer process name"},

@@ -53,6 +53,7 @@ struct RawChange {
   WallTimeNs time = 0;       // when the source saw it
   std::optional<ProcessInfo> process;
   const char* source = "";  // static string: fanotify | inotify | scan | ...
+  std::string stream;       // Windows: the named data stream changed (path names its file)
 };
 
 enum class Action : std::uint8_t {
@@ -73,6 +74,7 @@ struct WorkItem {
   bool is_dir = false;
   WallTimeNs time = 0;               // the latest kernel event folded into this item
   std::vector<ProcessInfo> writers;  // distinct writers, first first
+  std::vector<std::string> streams;  // Windows: named data streams changed
   const char* source = "";
   bool record_only = false;  // building the first baseline: record what exists, report nothing
 };
@@ -176,6 +178,7 @@ struct FileEvent {
   std::vector<ChangedRange> writes;
   bool writes_truncated = false;
   std::vector<CapturedWrite> captured_writes;  // the first few, when capture is on and allowed
+  std::vector<std::string> streams;            // Windows: alternate data streams written (ETW)
 };
 
 }  // namespace fimon

@@ -18,6 +18,11 @@ const std::vector<std::pair<const char*, const char*>>& health_counter_names() {
       {"traced_writes", "writes reported by the kernel write tracer (eBPF backend)"},
       {"traced_dropped",
        "traced writes not kept: the ledger of written files was full (their events lack fim.writes)"},
+      {"traced_lost",
+       "write tracer records the kernel lost (ETW events or buffers lost; their writes lack fim.writes)"},
+      {"tracer_blinded",
+       "times the write tracer was stopped, disabled or went silent while files changed (ETW), each "
+       "with an error in the log; names keep coming from ReadDirectoryChangesW"},
       {"pending_files", "changed files waiting for analysis (coalescer and work queues)"},
       {"analysed", "files analysed"},
       {"unchanged", "files analysed and found identical to the baseline"},
@@ -40,8 +45,8 @@ const std::vector<std::pair<const char*, const char*>>& health_counter_names() {
 
 const std::vector<const char*>& health_increase_names() {
   static const std::vector<const char*> names = {
-      "kernel_drops", "traced_dropped", "rescans", "unresolved", "retried",
-      "rejected",     "dead_lettered",  "dropped", "queue_full", "queue_errors"};
+      "kernel_drops", "traced_dropped", "traced_lost",   "tracer_blinded", "rescans",    "unresolved",
+      "retried",      "rejected",       "dead_lettered", "dropped",        "queue_full", "queue_errors"};
   return names;
 }
 

@@ -1,8 +1,12 @@
 #include "core/write_ledger.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <iterator>
+#include <string>
+
+#include "core/path_filter.hpp"
 
 namespace fimon {
 namespace {
@@ -34,31 +38,67 @@ void WriteLedger::merge(Entry& e, ChangedRange range) const {
   }
 }
 
+namespace {
+// The key a path is filed under: Windows names ignore case (ASCII, as the path filter does).
+std::string path_key(std::string_view path) {
+  std::string key(path);
+  if (is_drive_path(key)) {
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return key;
+}
+}  // namespace
+
+template <typename Map, typename K>
+WriteLedger::Entry* WriteLedger::find_or_insert(Map& map, K&& key, SteadyTime now) {
+  auto it = map.find(key);
+  if (it != map.end()) return &it->second;
+  if (entries_.size() + by_path_.size() >= limits_.max_files &&
+      now - last_sweep_ >= std::chrono::seconds(1)) {
+    last_sweep_ = now;  // a full sweep at most once a second: a full ledger must not stall the tracer
+    const auto stale = [&](const auto& e) { return now - e.second.updated > kForgetAfter; };
+    std::erase_if(entries_, stale);
+    std::erase_if(by_path_, stale);
+  }
+  if (entries_.size() + by_path_.size() >= limits_.max_files) {
+    ++refused_;
+    return nullptr;
+  }
+  return &map.emplace(std::forward<K>(key), Entry{}).first->second;
+}
+
+void WriteLedger::record(Entry& e, ChangedRange range, const ProcessInfo& writer, std::string_view captured,
+                         std::string_view stream, SteadyTime now) const {
+  e.updated = now;
+  merge(e, range);
+  if (!captured.empty() && e.captured.size() < limits_.max_captures) {
+    e.captured.push_back(CapturedWrite{range.offset, std::string(captured)});
+  }
+  if (!stream.empty() && e.streams.size() < limits_.max_writers &&
+      std::find(e.streams.begin(), e.streams.end(), stream) == e.streams.end()) {
+    e.streams.emplace_back(stream);
+  }
+  const bool known = std::any_of(e.writers.begin(), e.writers.end(), [&](const ProcessInfo& w) {
+    return w.pid == writer.pid && w.entity_id == writer.entity_id;
+  });
+  if (!known && e.writers.size() < limits_.max_writers) e.writers.push_back(writer);
+}
+
 bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange range,
                       const ProcessInfo& writer, SteadyTime now, std::string_view captured) {
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(Key{device, inode});
-  if (it == entries_.end()) {
-    if (entries_.size() >= limits_.max_files && now - last_sweep_ >= std::chrono::seconds(1)) {
-      last_sweep_ = now;  // a full sweep at most once a second: a full ledger must not stall the tracer
-      std::erase_if(entries_, [&](const auto& e) { return now - e.second.updated > kForgetAfter; });
-    }
-    if (entries_.size() >= limits_.max_files) {
-      ++refused_;
-      return false;
-    }
-    it = entries_.emplace(Key{device, inode}, Entry{}).first;
-  }
-  it->second.updated = now;
-  merge(it->second, range);
-  if (!captured.empty() && it->second.captured.size() < limits_.max_captures) {
-    it->second.captured.push_back(CapturedWrite{range.offset, std::string(captured)});
-  }
-  auto& writers = it->second.writers;
-  const bool known = std::any_of(writers.begin(), writers.end(), [&](const ProcessInfo& w) {
-    return w.pid == writer.pid && w.entity_id == writer.entity_id;
-  });
-  if (!known && writers.size() < limits_.max_writers) writers.push_back(writer);
+  Entry* e = find_or_insert(entries_, Key{device, inode}, now);
+  if (e == nullptr) return false;
+  record(*e, range, writer, captured, {}, now);
+  return true;
+}
+
+bool WriteLedger::add_path(std::string_view path, ChangedRange range, const ProcessInfo& writer,
+                           SteadyTime now, std::string_view stream) {
+  std::lock_guard lock(mutex_);
+  Entry* e = find_or_insert(by_path_, path_key(path), now);
+  if (e == nullptr) return false;
+  record(*e, range, writer, {}, stream, now);
   return true;
 }
 
@@ -67,28 +107,88 @@ void WriteLedger::set_feed(std::shared_ptr<WriteFeed> feed) {
   feed_ = std::move(feed);
 }
 
-std::optional<KernelWrites> WriteLedger::take(std::uint64_t device, std::uint64_t inode) {
+void WriteLedger::set_tracer(const char* name, bool keys_by_path) {
+  std::lock_guard lock(mutex_);
+  tracer_name_ = name;
+  keys_by_path_ = keys_by_path;
+}
+
+const char* WriteLedger::tracer_name() const {
+  std::lock_guard lock(mutex_);
+  return tracer_name_;
+}
+
+void WriteLedger::wait_for_feed() {
   std::shared_ptr<WriteFeed> feed;
   {
     std::lock_guard lock(mutex_);
     feed = feed_;
   }
   if (feed) feed->catch_up(kCatchUpLimit);  // outside the lock: the feed adds while we wait
+}
+
+// Folds one entry into `out`: a file known under several keys (its inode and a name) is one file.
+void WriteLedger::absorb(KernelWrites& out, Entry&& e) const {
+  Entry merged;
+  for (const auto& r : out.ranges) merged.ranges.emplace(r.offset, r.offset + r.length);
+  for (const auto& [start, end] : e.ranges) merge(merged, {start, end - start});
+  out.ranges.clear();
+  for (const auto& [start, end] : merged.ranges) out.ranges.push_back({start, end - start});
+  out.ranges_truncated = out.ranges_truncated || e.truncated || merged.truncated;
+  for (auto& w : e.writers) {
+    const bool known = std::any_of(out.writers.begin(), out.writers.end(), [&](const ProcessInfo& o) {
+      return o.pid == w.pid && o.entity_id == w.entity_id;
+    });
+    if (!known && out.writers.size() < limits_.max_writers) out.writers.push_back(std::move(w));
+  }
+  for (auto& c : e.captured) {
+    if (out.captured.size() < limits_.max_captures) out.captured.push_back(std::move(c));
+  }
+  for (auto& s : e.streams) {
+    if (std::find(out.streams.begin(), out.streams.end(), s) == out.streams.end())
+      out.streams.push_back(std::move(s));
+  }
+}
+
+std::optional<KernelWrites> WriteLedger::take(std::uint64_t device, std::uint64_t inode,
+                                              std::initializer_list<std::string_view> paths) {
+  wait_for_feed();
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(Key{device, inode});
-  if (it == entries_.end()) return std::nullopt;
-  KernelWrites out;
-  for (const auto& [start, end] : it->second.ranges) out.ranges.push_back({start, end - start});
-  out.ranges_truncated = it->second.truncated;
-  out.writers = std::move(it->second.writers);
-  out.captured = std::move(it->second.captured);
-  entries_.erase(it);
+  std::optional<KernelWrites> out;
+  if (auto it = entries_.find(Key{device, inode}); it != entries_.end()) {
+    absorb(out.emplace(), std::move(it->second));
+    entries_.erase(it);
+  }
+  if (!by_path_.empty()) {
+    for (auto path : paths) {
+      if (path.empty()) continue;
+      auto it = by_path_.find(path_key(path));
+      if (it == by_path_.end()) continue;
+      absorb(out ? *out : out.emplace(), std::move(it->second));
+      by_path_.erase(it);
+    }
+  }
+  return out;
+}
+
+std::optional<KernelWrites> WriteLedger::take_path(std::string_view path) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!keys_by_path_ && by_path_.empty()) return std::nullopt;  // eBPF: a name alone finds nothing
+  }
+  wait_for_feed();
+  std::lock_guard lock(mutex_);
+  auto it = by_path_.find(path_key(path));
+  if (it == by_path_.end()) return std::nullopt;
+  std::optional<KernelWrites> out;
+  absorb(out.emplace(), std::move(it->second));
+  by_path_.erase(it);
   return out;
 }
 
 std::size_t WriteLedger::files() const {
   std::lock_guard lock(mutex_);
-  return entries_.size();
+  return entries_.size() + by_path_.size();
 }
 
 std::uint64_t WriteLedger::refused() const {

@@ -1,14 +1,17 @@
-// What the kernel saw written to each file since its last event: byte ranges and writers, keyed by
-// (device, inode), filled by a source that traces writes (eBPF on Linux, ETW on Windows) and
-// taken by the analyzer when it reports the file. Thread-safe; bounded in files, ranges and writers.
+// What the kernel saw written to each file since its last event: byte ranges and writers, filled
+// by a source that traces writes and taken by the analyzer when it reports the file. eBPF (Linux)
+// keys files by (device, inode); ETW (Windows) knows only names, so it keys them by path (drive
+// paths ignoring ASCII case, as Windows does). Thread-safe; bounded in files, ranges and writers.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +26,7 @@ struct KernelWrites {
   bool ranges_truncated = false;        // more disjoint ranges than the cap: the last one absorbs the rest
   std::vector<ProcessInfo> writers;     // distinct processes, first first
   std::vector<CapturedWrite> captured;  // the first writes' first bytes, when the feed copies them
+  std::vector<std::string> streams;     // Windows: named data streams written (alternate data streams)
 };
 
 // A source that fills the ledger from a queue of its own (the eBPF ring) says how to wait for it:
@@ -50,11 +54,23 @@ class WriteLedger {
   // path, a deleted file), and one that does comes without fim.writes.
   bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessInfo& writer,
            SteadyTime now = steady_now(), std::string_view captured = {});
-  // Everything recorded for the file (stat()'s device and inode) since the last take, and
-  // forgets it. Waits (bounded) for the feed, if any, to hand over what it has queued.
-  std::optional<KernelWrites> take(std::uint64_t device, std::uint64_t inode);
+  // The same, for a tracer that names files by path. `writer` alone (an empty range) records who
+  // created, renamed or deleted the name; `stream` names the alternate data stream written.
+  bool add_path(std::string_view path, ChangedRange range, const ProcessInfo& writer,
+                SteadyTime now = steady_now(), std::string_view stream = {});
+  // Everything recorded for the file (stat()'s device and inode, and any of `paths`) since the
+  // last take, merged, and forgets it. Waits (bounded) for the feed, if any, to hand over what it
+  // has queued.
+  std::optional<KernelWrites> take(std::uint64_t device, std::uint64_t inode,
+                                   std::initializer_list<std::string_view> paths = {});
+  // By path only: a file that no longer exists (deleted) has no device and inode.
+  std::optional<KernelWrites> take_path(std::string_view path);
   // Null when the feed stops.
   void set_feed(std::shared_ptr<WriteFeed> feed);
+  // What events enriched from this ledger name as their source ("ebpf", "etw"), and whether that
+  // tracer files writes by path (take_path() is then worth a wait for the feed).
+  void set_tracer(const char* name, bool keys_by_path);
+  const char* tracer_name() const;
 
   std::size_t files() const;
   std::uint64_t refused() const;
@@ -73,13 +89,23 @@ class WriteLedger {
     bool truncated = false;
     std::vector<ProcessInfo> writers;
     std::vector<CapturedWrite> captured;
+    std::vector<std::string> streams;
     SteadyTime updated{};
   };
   void merge(Entry& e, ChangedRange range) const;
+  template <typename Map, typename K>
+  Entry* find_or_insert(Map& map, K&& key, SteadyTime now);  // null when full (counted)
+  void record(Entry& e, ChangedRange range, const ProcessInfo& writer, std::string_view captured,
+              std::string_view stream, SteadyTime now) const;
+  void absorb(KernelWrites& out, Entry&& e) const;
+  void wait_for_feed();
 
   Limits limits_;
   mutable std::mutex mutex_;
   std::unordered_map<Key, Entry, KeyHash> entries_;
+  std::unordered_map<std::string, Entry> by_path_;
+  const char* tracer_name_ = "ebpf";
+  bool keys_by_path_ = false;
   std::uint64_t refused_ = 0;
   std::shared_ptr<WriteFeed> feed_;
   SteadyTime last_sweep_{};

@@ -112,5 +112,42 @@ TEST(WriteLedger, TakeWaitsForWhatTheFeedHasQueued) {
   EXPECT_EQ(feed->calls, 1) << "a stopped feed is not waited for";
 }
 
+TEST(WriteLedger, PathKeyedFilesIgnoreCaseOnlyOnDrivePaths) {
+  WriteLedger ledger;
+  ledger.set_tracer("etw", true);
+  ledger.add_path("C:/Data/Report.TXT", {0, 4}, writer(1));
+  ledger.add_path("c:/data/report.txt", {10, 2}, writer(2), steady_now(), "Zone.Identifier");
+  ledger.add_path("/data/Report", {0, 1}, writer(3));
+  auto w = ledger.take_path("C:/DATA/report.txt");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(spans(*w), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 4}, {10, 2}}));
+  EXPECT_EQ(w->writers.size(), 2U);
+  EXPECT_EQ(w->streams, std::vector<std::string>{"Zone.Identifier"});
+  EXPECT_FALSE(ledger.take_path("/data/report")) << "POSIX names keep their case";
+  EXPECT_TRUE(ledger.take_path("/data/Report"));
+}
+
+TEST(WriteLedger, AFileKnownByInodeAndByNamesIsTakenAsOne) {
+  WriteLedger ledger;
+  ledger.add(1, 2, {0, 10}, writer(1));
+  ledger.add_path("C:/new.txt", {5, 10}, writer(2));
+  ledger.add_path("C:/old.txt", {}, writer(3));  // who renamed it: a writer without a range
+  auto w = ledger.take(1, 2, {"C:/new.txt", "C:/old.txt"});
+  ASSERT_TRUE(w);
+  EXPECT_EQ(spans(*w), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 15}}));
+  ASSERT_EQ(w->writers.size(), 3U);
+  EXPECT_EQ(w->writers[2].pid, 3);
+  EXPECT_EQ(ledger.files(), 0U);
+  EXPECT_FALSE(ledger.take(9, 9, {"C:/new.txt"}));
+}
+
+TEST(WriteLedger, NamesCountTowardsTheFileCap) {
+  WriteLedger ledger(WriteLedger::Limits{2, 4, 4});
+  EXPECT_TRUE(ledger.add(1, 1, {0, 1}, writer(1)));
+  EXPECT_TRUE(ledger.add_path("C:/a", {0, 1}, writer(1)));
+  EXPECT_FALSE(ledger.add_path("C:/b", {0, 1}, writer(1)));
+  EXPECT_EQ(ledger.refused(), 1U);
+}
+
 }  // namespace
 }  // namespace fimon

@@ -26,6 +26,8 @@ struct SourceStats {
   std::atomic<std::uint64_t> rescans{0};         // reconciliation scans run after a loss
   std::atomic<std::uint64_t> traced_writes{0};   // write records from the kernel tracer (eBPF)
   std::atomic<std::uint64_t> traced_dropped{0};  // ...that the agent could not keep (ledger full)
+  std::atomic<std::uint64_t> traced_lost{0};     // tracer records the kernel lost (ETW events, buffers)
+  std::atomic<std::uint64_t> tracer_blinded{0};  // times the tracer was stopped, disabled or went silent
 };
 
 // Receives changes from source threads; must be thread-safe and fast. Returns false when the change

@@ -105,6 +105,19 @@ def test_the_agent_stops_cleanly_and_flushes(exe, es, stream, tree):
     (watched / "last.bin").write_bytes(b"\x00\x01" * 5000)
     agent.docs(lambda d: by_path(d, shown(watched / "last.bin")), timeout=30)
     agent.stop()  # Ctrl-C: the console control handler ends the run loop; exit code 0
+    log = agent.log_path.read_text(errors="replace")
+    # Wine has no ETW: "auto" says why it skipped it, in one line, and runs on ReadDirectoryChangesW.
+    assert "source: etw unavailable (etw: OpenTrace" in log, log
+    assert "source: rdcw" in log, log
+
+
+def test_the_etw_backend_refuses_to_start_without_a_kernel_file_session(exe, es, tree):
+    watched, state = tree
+    res = wine("run", "--watch", windows_path(watched), "--state-dir", windows_path(state), "--es-url", es.url,
+               "--backend", "etw", *FAST, timeout=120)
+    assert res.returncode != 0
+    errors = [line for line in res.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and "etw: OpenTrace" in errors[0], res.stderr
 
 
 def wine(*args, timeout=120):

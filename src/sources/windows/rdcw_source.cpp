@@ -9,6 +9,8 @@
 #include "core/log.hpp"
 #include "platform/windows/errors.hpp"
 #include "platform/windows/wide.hpp"
+#include "sources/windows/etw_tracer.hpp"
+#include "sources/windows/nt_paths.hpp"
 #include "sources/windows/usn_catch_up.hpp"
 #include "sources/windows/usn_journal.hpp"
 
@@ -20,6 +22,13 @@ constexpr DWORD kNotifyFilter = FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANG
                                 FILE_NOTIFY_CHANGE_ATTRIBUTES | FILE_NOTIFY_CHANGE_SIZE |
                                 FILE_NOTIFY_CHANGE_LAST_WRITE | FILE_NOTIFY_CHANGE_SECURITY |
                                 FILE_NOTIFY_CHANGE_CREATION;
+// Named data streams (alternate data streams): ntifs.h's FILE_NOTIFY_CHANGE_STREAM_* and
+// FILE_ACTION_*_STREAM. NTFS reports them for "file:stream"; a filesystem that refuses the flags
+// is watched without them.
+constexpr DWORD kNotifyStreams = 0x200 | 0x400 | 0x800;
+constexpr DWORD kActionAddedStream = 6;
+constexpr DWORD kActionRemovedStream = 7;
+constexpr DWORD kActionModifiedStream = 8;
 constexpr ULONG_PTR kWakeKey = ~ULONG_PTR{0};
 // Changes already in flight when a batch was lost may be a little older than the loss.
 constexpr WallTimeNs kGapSlackNs = 2'000'000'000LL;
@@ -50,10 +59,11 @@ struct RdcwSource::Watch {
   alignas(DWORD) unsigned char buffer[kBufferBytes];
   std::string pending_old_name;  // FILE_ACTION_RENAMED_OLD_NAME waiting for its new name
   WallTimeNs last_batch = 0;
+  DWORD filter = kNotifyFilter | kNotifyStreams;
   bool lost = false;  // the root is gone: looked for again every second
 };
 
-Result<std::unique_ptr<Source>> RdcwSource::create(const SourceContext& context) {
+Result<std::unique_ptr<Source>> RdcwSource::create(const SourceContext& context, bool etw) {
   HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
   if (port == nullptr) return platform::win32_error(GetLastError(), "rdcw: cannot create a completion port");
   std::unique_ptr<RdcwSource> source(new RdcwSource(context, port));
@@ -61,6 +71,11 @@ Result<std::unique_ptr<Source>> RdcwSource::create(const SourceContext& context)
     auto watch = std::make_unique<Watch>();
     watch->root = root;
     source->watches_.push_back(std::move(watch));
+  }
+  if (etw) {
+    auto tracer = EtwTracer::start(context, &source->stats_);
+    if (!tracer) return tracer.error();
+    source->tracer_ = std::move(tracer.value());
   }
   return std::unique_ptr<Source>(std::move(source));
 }
@@ -87,9 +102,14 @@ bool RdcwSource::open_watch(Watch& w) {
 
 bool RdcwSource::arm(Watch& w) {
   w.overlapped = OVERLAPPED{};
-  if (ReadDirectoryChangesW(w.directory, w.buffer, kBufferBytes, TRUE, kNotifyFilter, nullptr, &w.overlapped,
+  if (ReadDirectoryChangesW(w.directory, w.buffer, kBufferBytes, TRUE, w.filter, nullptr, &w.overlapped,
                             nullptr)) {
     return true;
+  }
+  if (GetLastError() == ERROR_INVALID_PARAMETER && (w.filter & kNotifyStreams)) {
+    log::info("rdcw: ", w.root, ": its filesystem reports no named data streams; watching without them");
+    w.filter = kNotifyFilter;
+    return arm(w);
   }
   log::warn("rdcw: cannot watch ", w.root, ": ",
             platform::win32_error(GetLastError(), "ReadDirectoryChangesW").message());
@@ -127,6 +147,7 @@ void RdcwSource::stop() {
   if (thread_.joinable()) thread_.join();
   save_journal_cursors();
   reconciler_.reset();
+  if (tracer_) tracer_->stop();
 }
 
 // What changed while the agent was down, from each volume's change journal since the cursor saved
@@ -244,8 +265,13 @@ void RdcwSource::handle_batch(Watch& w, std::size_t bytes) {
     const auto* info = reinterpret_cast<const FILE_NOTIFY_INFORMATION*>(w.buffer + offset);
     if (offset + offsetof(FILE_NOTIFY_INFORMATION, FileName) + info->FileNameLength > bytes) break;
     ++stats_.events;
-    const std::string path = w.root + (w.root.back() == '/' ? "" : "/") + relative_name(info);
+    auto [path, stream] = split_stream(w.root + (w.root.back() == '/' ? "" : "/") + relative_name(info));
     switch (info->Action) {
+      case kActionAddedStream:
+      case kActionRemovedStream:
+      case kActionModifiedStream:
+        emit(ChangeKind::kModified, path, {}, now, stream);  // a change of the file it belongs to
+        break;
       case FILE_ACTION_ADDED:
         emit(ChangeKind::kCreated, path, {}, now);
         // A directory moved in brings its content without any event for it.
@@ -278,11 +304,13 @@ void RdcwSource::handle_batch(Watch& w, std::size_t bytes) {
   }
 }
 
-void RdcwSource::emit(ChangeKind kind, const std::string& path, const std::string& old_path, WallTimeNs now) {
+void RdcwSource::emit(ChangeKind kind, const std::string& path, const std::string& old_path, WallTimeNs now,
+                      const std::string& stream) {
   RawChange change;
   change.kind = kind;
   change.path = path;
   change.old_path = old_path;
+  change.stream = stream;
   change.time = now;
   change.source = "rdcw";
   hand_on(std::move(change));

@@ -17,12 +17,16 @@
 
 namespace fimon {
 
+class EtwTracer;
+
 class RdcwSource final : public Source {
  public:
-  static Result<std::unique_ptr<Source>> create(const SourceContext& context);
+  // With `etw`, the source is the ETW backend: this source names files, a Kernel-File session
+  // (started here: it fails without an elevated token) says who wrote which bytes.
+  static Result<std::unique_ptr<Source>> create(const SourceContext& context, bool etw = false);
   ~RdcwSource() override;
 
-  const char* name() const override { return "rdcw"; }
+  const char* name() const override { return tracer_ ? "etw" : "rdcw"; }
   Status start() override;
   void stop() override;
 
@@ -34,7 +38,8 @@ class RdcwSource final : public Source {
   void close_watch(Watch& watch);
   void run();
   void handle_batch(Watch& watch, std::size_t bytes);
-  void emit(ChangeKind kind, const std::string& path, const std::string& old_path, WallTimeNs now);
+  void emit(ChangeKind kind, const std::string& path, const std::string& old_path, WallTimeNs now,
+            const std::string& stream = {});
   bool hand_on(RawChange&& change);  // false when neither name is watched
   void catch_up_from_journals();
   void save_journal_cursors();
@@ -44,6 +49,7 @@ class RdcwSource final : public Source {
   std::vector<std::unique_ptr<Watch>> watches_;
   std::vector<std::string> journal_volumes_;  // volumes whose change journal was replayed at start
   std::unique_ptr<Reconciler> reconciler_;
+  std::unique_ptr<EtwTracer> tracer_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -1,5 +1,6 @@
-// The Windows source chain: ReadDirectoryChangesW today (ETW, when elevated, is issue 7's next
-// part and will come first in "auto").
+// The Windows source chain: ETW (Kernel-File, for writers and written bytes, beside
+// ReadDirectoryChangesW for names) when the token is elevated, else ReadDirectoryChangesW alone.
+// Each skip is logged with its reason.
 #include "core/log.hpp"
 #include "sources/source.hpp"
 #include "sources/windows/rdcw_source.hpp"
@@ -12,6 +13,17 @@ std::function<bool(const std::string&)> make_unmonitorable_dir_predicate() {
 }
 
 Result<std::unique_ptr<Source>> make_source(const std::string& backend, const SourceContext& context) {
+  if (backend == "etw" || backend == "auto") {
+    auto etw = RdcwSource::create(context, true);
+    if (etw) {
+      log::info(
+          "source: etw (Microsoft-Windows-Kernel-File: written ranges, writers; ReadDirectoryChangesW: "
+          "names)");
+      return etw;
+    }
+    if (backend == "etw") return etw.error();
+    log::warn("source: etw unavailable (", etw.error().message(), "); using ReadDirectoryChangesW alone");
+  }
   if (backend == "rdcw" || backend == "auto") {
     auto rdcw = RdcwSource::create(context);
     if (rdcw) log::info("source: rdcw (ReadDirectoryChangesW, recursive; no writer attribution)");

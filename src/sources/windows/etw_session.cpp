@@ -1,0 +1,223 @@
+#include "sources/windows/etw_session.hpp"
+
+#include <cstring>
+#include <vector>
+
+#include "core/log.hpp"
+#include "platform/windows/errors.hpp"
+#include "platform/windows/wide.hpp"
+#include "sources/windows/kernel_file_records.hpp"
+
+namespace fimon {
+namespace {
+
+constexpr ULONGLONG kKeywords =
+    kKernelFileKeywordFileIo | kKernelFileKeywordOpEnd | kKernelFileKeywordCreate | kKernelFileKeywordWrite |
+    kKernelFileKeywordDeletePath | kKernelFileKeywordRenameSetLinkPath | kKernelFileKeywordCreateNewFile;
+constexpr UCHAR kLevelInformational = 4;
+constexpr ULONG kClientContextSystemTime = 2;  // EVENT_HEADER.TimeStamp as FILETIME
+constexpr ULONG kBufferKb = 64;
+constexpr ULONG kMinBuffers = 32;
+constexpr ULONG kMaxBuffers = 256;  // 16 MiB at most, for bursts the consumer has not caught up with
+
+// Not in mingw-w64's headers (evntprov.h, Windows 8.1 and later).
+constexpr ULONG kEventFilterTypeEventId = 0x80000200;
+#pragma pack(push, 1)
+struct EventIdFilter {
+  BOOLEAN filter_in;
+  UCHAR reserved;
+  USHORT count;
+  USHORT events[10];
+};
+#pragma pack(pop)
+
+// EVENT_TRACE_PROPERTIES followed by room for the session name, as StartTrace/ControlTrace want.
+class Properties {
+ public:
+  explicit Properties(const std::wstring& name)
+      : buffer_(sizeof(EVENT_TRACE_PROPERTIES) + (name.size() + 1) * sizeof(wchar_t)) {
+    auto* p = get();
+    p->Wnode.BufferSize = static_cast<ULONG>(buffer_.size());
+    p->Wnode.Flags = WNODE_FLAG_TRACED_GUID;
+    p->Wnode.ClientContext = kClientContextSystemTime;
+    p->LogFileMode = EVENT_TRACE_REAL_TIME_MODE;
+    p->BufferSize = kBufferKb;
+    p->MinimumBuffers = kMinBuffers;
+    p->MaximumBuffers = kMaxBuffers;
+    p->FlushTimer = 1;
+    p->LoggerNameOffset = sizeof(EVENT_TRACE_PROPERTIES);
+    std::memcpy(buffer_.data() + sizeof(EVENT_TRACE_PROPERTIES), name.c_str(),
+                (name.size() + 1) * sizeof(wchar_t));
+  }
+  EVENT_TRACE_PROPERTIES* get() { return reinterpret_cast<EVENT_TRACE_PROPERTIES*>(buffer_.data()); }
+
+ private:
+  std::vector<unsigned char> buffer_;  // operator new aligns it for the struct
+};
+
+ULONG enable(TRACEHANDLE session, bool with_filter) {
+  EventIdFilter ids{};
+  ids.filter_in = TRUE;
+  const KernelFileOp wanted[] = {KernelFileOp::kCreate,         KernelFileOp::kCleanup,
+                                 KernelFileOp::kClose,          KernelFileOp::kWrite,
+                                 KernelFileOp::kSetInformation, KernelFileOp::kOperationEnd,
+                                 KernelFileOp::kDeletePath,     KernelFileOp::kRenamePath,
+                                 KernelFileOp::kSetLinkPath,    KernelFileOp::kCreateNewFile};
+  for (auto op : wanted) ids.events[ids.count++] = static_cast<USHORT>(op);
+  EVENT_FILTER_DESCRIPTOR filter{};
+  filter.Ptr = reinterpret_cast<ULONGLONG>(&ids);
+  filter.Size = static_cast<ULONG>(offsetof(EventIdFilter, events) + ids.count * sizeof(USHORT));
+  filter.Type = kEventFilterTypeEventId;
+
+  ENABLE_TRACE_PARAMETERS params{};
+  params.Version = ENABLE_TRACE_PARAMETERS_VERSION_2;
+  params.EnableProperty = EVENT_ENABLE_PROPERTY_SID;
+  if (with_filter) {
+    params.EnableFilterDesc = &filter;
+    params.FilterDescCount = 1;
+  }
+  return EnableTraceEx2(session, &kernel_file_provider(), EVENT_CONTROL_CODE_ENABLE_PROVIDER,
+                        kLevelInformational, kKeywords, 0, 0, &params);
+}
+
+}  // namespace
+
+KernelFileSession::KernelFileSession(std::wstring name, Callback on_record)
+    : name_(std::move(name)), on_record_(std::move(on_record)) {}
+
+Result<std::unique_ptr<KernelFileSession>> KernelFileSession::start(const std::wstring& name,
+                                                                    Callback on_record) {
+  std::unique_ptr<KernelFileSession> s(new KernelFileSession(name, std::move(on_record)));
+  Properties props(name);
+  ULONG rc = StartTraceW(&s->session_, name.c_str(), props.get());
+  if (rc == ERROR_ALREADY_EXISTS) {
+    // Left by a run that did not stop cleanly (a crash, a kill): its buffers fill with nobody
+    // reading them. Ours now.
+    Properties stale(name);
+    ControlTraceW(0, name.c_str(), stale.get(), EVENT_TRACE_CONTROL_STOP);
+    log::warn("etw: stopped a session named ", platform::to_utf8(name), " left by an earlier run");
+    Properties again(name);
+    rc = StartTraceW(&s->session_, name.c_str(), again.get());
+  }
+  if (rc != ERROR_SUCCESS) {
+    return platform::win32_error(
+        rc, rc == ERROR_ACCESS_DENIED ? "etw: StartTrace (needs an elevated token)" : "etw: StartTrace");
+  }
+  rc = enable(s->session_, true);
+  if (rc == ERROR_NOT_SUPPORTED || rc == ERROR_INVALID_PARAMETER) {
+    log::warn("etw: this Windows cannot filter Kernel-File events by id; all file I/O events will be read");
+    rc = enable(s->session_, false);
+  }
+  if (rc != ERROR_SUCCESS) {
+    s->stop();
+    return platform::win32_error(rc, "etw: EnableTraceEx2(Microsoft-Windows-Kernel-File)");
+  }
+
+  EVENT_TRACE_LOGFILEW logfile{};
+  logfile.LoggerName = const_cast<wchar_t*>(s->name_.c_str());
+  logfile.ProcessTraceMode = PROCESS_TRACE_MODE_REAL_TIME | PROCESS_TRACE_MODE_EVENT_RECORD;
+  logfile.EventRecordCallback = &KernelFileSession::on_event;
+  logfile.BufferCallback = &KernelFileSession::on_buffer;
+  logfile.Context = s.get();
+  s->consumer_ = OpenTraceW(&logfile);
+  if (s->consumer_ == INVALID_PROCESSTRACE_HANDLE) {
+    const DWORD error = GetLastError();
+    s->stop();
+    return platform::win32_error(error,
+                                 error == ERROR_ACCESS_DENIED
+                                     ? "etw: OpenTrace (needs an elevated token, or Wine, which has no ETW)"
+                                     : "etw: OpenTrace");
+  }
+  s->consuming_ = true;
+  KernelFileSession* self = s.get();
+  s->thread_ = std::thread([self] {
+    const ULONG result = ProcessTrace(&self->consumer_, 1, nullptr, nullptr);
+    self->consuming_ = false;
+    if (!self->stopping_ && result != ERROR_SUCCESS && result != ERROR_CANCELLED) {
+      log::error("etw: ProcessTrace ended: ", platform::win32_error(result, "ProcessTrace").message());
+    }
+  });
+  return s;
+}
+
+KernelFileSession::~KernelFileSession() {
+  stop();
+}
+
+void KernelFileSession::stop() {
+  stopping_ = true;
+  if (session_ != 0) {
+    Properties props(name_);
+    ControlTraceW(session_, nullptr, props.get(), EVENT_TRACE_CONTROL_STOP);
+    session_ = 0;
+  }
+  if (consumer_ != INVALID_PROCESSTRACE_HANDLE) {
+    CloseTrace(consumer_);  // ProcessTrace returns once the buffers it holds are delivered
+    consumer_ = INVALID_PROCESSTRACE_HANDLE;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void WINAPI KernelFileSession::on_event(PEVENT_RECORD record) {
+  auto* self = static_cast<KernelFileSession*>(record->UserContext);
+  self->last_timestamp_.store(record->EventHeader.TimeStamp.QuadPart, std::memory_order_relaxed);
+  self->on_record_(*record);
+}
+
+ULONG WINAPI KernelFileSession::on_buffer(PEVENT_TRACE_LOGFILEW logfile) {
+  auto* self = static_cast<KernelFileSession*>(logfile->Context);
+  self->buffers_.fetch_add(1, std::memory_order_release);
+  return self->stopping_ ? FALSE : TRUE;  // FALSE ends ProcessTrace
+}
+
+KernelFileSession::State KernelFileSession::query() const {
+  State state;
+  Properties props(name_);
+  if (ControlTraceW(session_, nullptr, props.get(), EVENT_TRACE_CONTROL_QUERY) != ERROR_SUCCESS) return state;
+  state.running = true;
+  state.events_lost = props.get()->EventsLost;
+  state.buffers_lost = props.get()->RealTimeBuffersLost;
+
+  // Who the provider is enabled for: our session must be among them, with our keywords.
+  std::vector<unsigned char> info(4096);
+  ULONG needed = 0;
+  GUID provider = kernel_file_provider();
+  ULONG rc;
+  while ((rc = EnumerateTraceGuidsEx(TraceGuidQueryInfo, &provider, sizeof(provider), info.data(),
+                                     static_cast<ULONG>(info.size()), &needed)) ==
+             ERROR_INSUFFICIENT_BUFFER &&
+         needed > info.size()) {
+    info.resize(needed);
+  }
+  if (rc != ERROR_SUCCESS || needed < sizeof(TRACE_GUID_INFO)) return state;  // unknown, not disabled
+  state.provider = Provider::kDisabled;
+  const auto* guid_info = reinterpret_cast<const TRACE_GUID_INFO*>(info.data());
+  std::size_t offset = sizeof(TRACE_GUID_INFO);
+  const auto logger_id = static_cast<USHORT>(session_ & 0xFFFF);
+  for (ULONG i = 0; i < guid_info->InstanceCount && offset + sizeof(TRACE_PROVIDER_INSTANCE_INFO) <= needed;
+       ++i) {
+    const auto* instance = reinterpret_cast<const TRACE_PROVIDER_INSTANCE_INFO*>(info.data() + offset);
+    const auto* enables = reinterpret_cast<const TRACE_ENABLE_INFO*>(instance + 1);
+    for (ULONG e = 0; e < instance->EnableCount; ++e) {
+      if (reinterpret_cast<const unsigned char*>(enables + e + 1) > info.data() + needed) break;
+      if (enables[e].LoggerId == logger_id && enables[e].IsEnabled &&
+          (enables[e].MatchAnyKeyword & kKeywords) == kKeywords) {
+        state.provider = Provider::kEnabled;
+      }
+    }
+    if (instance->NextOffset == 0) break;
+    offset += instance->NextOffset;
+  }
+  return state;
+}
+
+bool KernelFileSession::enable_provider() const {
+  return enable(session_, true) == ERROR_SUCCESS;
+}
+
+void KernelFileSession::flush() const {
+  Properties props(name_);
+  ControlTraceW(session_, nullptr, props.get(), EVENT_TRACE_CONTROL_FLUSH);
+}
+
+}  // namespace fimon

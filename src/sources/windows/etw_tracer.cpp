@@ -1,0 +1,187 @@
+#include "sources/windows/etw_tracer.hpp"
+
+#include <windows.h>
+
+#include <chrono>
+
+#include "core/log.hpp"
+#include "platform/identity.hpp"
+#include "sources/windows/etw_session.hpp"
+#include "sources/windows/kernel_file_tracker.hpp"
+
+namespace fimon {
+namespace {
+
+constexpr wchar_t kSessionName[] = L"fimon-kernel-file";
+constexpr auto kCheckEvery = std::chrono::seconds(5);
+constexpr int kSilentChecks = 3;  // 15 s without a record while files changed
+
+std::int64_t now_filetime() {
+  FILETIME ft;
+  GetSystemTimePreciseAsFileTime(&ft);
+  return static_cast<std::int64_t>((static_cast<std::uint64_t>(ft.dwHighDateTime) << 32) | ft.dwLowDateTime);
+}
+
+}  // namespace
+
+// What the analyzer waits on before it takes a file's writes: the kernel hands buffers over once a
+// second, so a write just made may still be in one. Asks for a flush and waits for what it brings.
+class EtwTracer::Feed final : public WriteFeed {
+ public:
+  explicit Feed(EtwTracer* tracer) : tracer_(tracer) {}
+
+  bool catch_up(std::chrono::milliseconds limit) override {
+    const std::int64_t asked = now_filetime();
+    if (last_timestamp.load() >= asked) return true;
+    std::uint64_t before = 0;
+    {
+      std::lock_guard lock(tracer_->session_mutex_);
+      if (!tracer_->session_) return true;
+      before = tracer_->session_->buffers_delivered();
+      tracer_->session_->flush();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (last_timestamp.load() >= asked) return true;
+      std::lock_guard lock(tracer_->session_mutex_);
+      if (!tracer_->session_ || tracer_->session_->buffers_delivered() > before) return true;
+    }
+    return false;
+  }
+
+  std::atomic<std::int64_t> last_timestamp{0};
+
+ private:
+  EtwTracer* tracer_;
+};
+
+EtwTracer::EtwTracer(const SourceContext& context, SourceStats* stats) : context_(context), stats_(stats) {}
+
+Result<std::unique_ptr<EtwTracer>> EtwTracer::start(const SourceContext& context, SourceStats* stats) {
+  if (context.ledger == nullptr) return invalid_argument("etw: no write ledger to fill");
+  std::unique_ptr<EtwTracer> t(new EtwTracer(context, stats));
+  t->tracker_ = std::make_unique<KernelFileTracker>(
+      *context.filter, *context.ledger, [](std::uint32_t pid) { return platform::lookup_process(pid); },
+      [] { return NtPathMap::from_system(); }, static_cast<std::uint32_t>(context.own_pid), stats);
+  t->feed_ = std::make_shared<Feed>(t.get());
+  if (auto s = t->open_session(); !s) return s.error();
+  context.ledger->set_tracer("etw", true);
+  context.ledger->set_feed(t->feed_);
+  t->watchdog_ = std::thread([self = t.get()] { self->watch(); });
+  return t;
+}
+
+EtwTracer::~EtwTracer() {
+  stop();
+}
+
+void EtwTracer::stop() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
+  if (context_.ledger != nullptr) context_.ledger->set_feed(nullptr);
+  std::unique_ptr<KernelFileSession> session;
+  {
+    std::lock_guard lock(session_mutex_);
+    session = std::move(session_);
+  }
+  session.reset();  // joins the consumer thread: no callback runs after this
+}
+
+// Called with session_mutex_ held, or before the watchdog starts.
+Status EtwTracer::open_session() {
+  auto session = KernelFileSession::start(kSessionName, [this](const EVENT_RECORD& record) {
+    ++stats_->events;
+    records_.fetch_add(1, std::memory_order_relaxed);
+    KernelFileRecord r;
+    switch (decode_kernel_file(record, r)) {
+      case DecodeResult::kDecoded:
+        feed_->last_timestamp.store(r.timestamp, std::memory_order_relaxed);
+        tracker_->on_record(r);
+        break;
+      case DecodeResult::kOldVersion:
+      case DecodeResult::kTruncated:
+        if (log::should_log_occurrence(++undecoded_)) {
+          log::warn("etw: a Kernel-File event (id ", record.EventHeader.EventDescriptor.Id, ", version ",
+                    static_cast<int>(record.EventHeader.EventDescriptor.Version), ") could not be read (",
+                    undecoded_, " so far)");
+        }
+        ++stats_->unresolved;
+        break;
+      case DecodeResult::kNotOurs:
+        break;
+    }
+  });
+  if (!session) return session.error();
+  session_ = std::move(session.value());
+  events_lost_ = 0;
+  buffers_lost_ = 0;
+  return {};
+}
+
+void EtwTracer::watch() {
+  std::unique_lock lock(wake_mutex_);
+  while (!wake_.wait_for(lock, kCheckEvery, [this] { return stopping_; })) {
+    lock.unlock();
+    check();
+    lock.lock();
+  }
+}
+
+void EtwTracer::check() {
+  std::lock_guard lock(session_mutex_);
+  const auto blinded = [&](const auto&... why) {
+    if (!blinded_) ++stats_->tracer_blinded;
+    if (!blinded_ || log::should_log_occurrence(stats_->tracer_blinded.load())) {
+      log::error("etw: ", why...,
+                 "; writes lack fim.writes and writers until it recovers (names still come "
+                 "from ReadDirectoryChangesW)");
+    }
+    blinded_ = true;
+  };
+  KernelFileSession::State state;
+  if (session_) state = session_->query();
+  if (!session_ || !session_->consuming() || !state.running) {
+    blinded("the Kernel-File session was stopped by someone else; starting it again");
+    session_.reset();
+    if (auto s = open_session(); !s) log::error(s.error().message());
+    return;
+  }
+  if (state.provider == KernelFileSession::Provider::kDisabled) {
+    blinded("Microsoft-Windows-Kernel-File was disabled in the session; enabling it again");
+    session_->enable_provider();
+    return;
+  }
+  const std::uint64_t lost = (state.events_lost - std::min(state.events_lost, events_lost_)) +
+                             (state.buffers_lost - std::min(state.buffers_lost, buffers_lost_));
+  events_lost_ = state.events_lost;
+  buffers_lost_ = state.buffers_lost;
+  if (lost > 0) {
+    const auto total = stats_->traced_lost += lost;
+    if (log::should_log_occurrence(total)) {
+      log::warn("etw: the kernel lost ", lost, " Kernel-File events or buffers (", total,
+                " so far): the consumer fell behind or was starved of buffers");
+    }
+  }
+  // Files changed (ReadDirectoryChangesW saw them) but not one record came: blinded some other way.
+  const std::uint64_t records = records_.load();
+  const std::uint64_t changes = stats_->changes.load();
+  if (records == seen_records_ && changes > seen_changes_) {
+    if (++silent_checks_ == kSilentChecks) {
+      blinded("no Kernel-File events for ", kSilentChecks * kCheckEvery.count(), " s while ",
+              changes - seen_changes_, " files changed");
+    }
+  } else {
+    silent_checks_ = 0;
+    if (records != seen_records_ && lost == 0) blinded_ = false;
+  }
+  seen_records_ = records;
+  if (silent_checks_ == 0) seen_changes_ = changes;
+}
+
+}  // namespace fimon
