@@ -219,6 +219,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     pass = read_content(item.path, o, buffer_);
     if (pass.meta) {
       pass.meta->owner = event.meta->owner;
+      pass.meta->owner_id = event.meta->owner_id;
       pass.meta->group = event.meta->group;
       event.meta = std::move(*pass.meta);  // the metadata of exactly the bytes hashed
     }

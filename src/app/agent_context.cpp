@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/text.hpp"
+#include "platform/fs.hpp"
 #include "platform/host.hpp"
 
 namespace fimon {
@@ -22,9 +23,8 @@ namespace {
 Result<std::string> load_or_create_agent_id(const std::string& state_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(state_dir, ec);
-  if (ec) return io_error("state-dir: cannot create '" + state_dir + "': " + ec.message());
-  fs::permissions(state_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (auto made = platform::make_private_directory(state_dir); !made)
+    return io_error("state-dir: " + made.error().message());
   const fs::path file = fs::path(state_dir) / "agent-id";
   {
     std::ifstream in(file);

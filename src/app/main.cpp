@@ -64,7 +64,10 @@ int run_service_verb(const std::vector<std::string>& args) {
         return 2;
       }
     }
-    done = fimon::platform::install_service(options);
+    const std::string state_dir = cl->config.state_dir == fimon::Config{}.state_dir
+                                      ? fimon::platform::default_state_dir()
+                                      : cl->config.state_dir;
+    done = fimon::platform::install_service(options, state_dir);
   } else if (action == "uninstall") {
     done = fimon::platform::uninstall_service();
   } else if (action == "start") {

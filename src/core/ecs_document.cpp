@@ -66,6 +66,8 @@ void write_file(JsonWriter& w, const FileEvent& e, bool* escaped) {
     if (m.posix_ids) {
       w.field("uid", std::to_string(m.uid));
       w.field("gid", std::to_string(m.gid));
+    } else if (!m.owner_id.empty()) {
+      w.field("uid", m.owner_id);  // ECS: "the user ID (UID) or security identifier (SID)"
     }
     if (!m.owner.empty()) w.field("owner", to_valid_utf8(m.owner));
     if (!m.group.empty()) w.field("group", to_valid_utf8(m.group));

@@ -50,7 +50,7 @@ const std::vector<FieldSpec>& ecs_fields() {
         {"file.type", "keyword", "file | dir | symlink | fifo | socket | char_device | block_device"},
         {"file.inode", "keyword", "inode number"},
         {"file.device", "keyword", "device number"},
-        {"file.uid", "keyword", "owner user id"},
+        {"file.uid", "keyword", "owner user id (Linux) or owner SID (Windows)"},
         {"file.gid", "keyword", "owner group id"},
         {"file.owner", "keyword", "owner user name"},
         {"file.group", "keyword", "owner group name"},

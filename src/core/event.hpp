@@ -105,6 +105,7 @@ struct FileMeta {
   WallTimeNs ctime = 0;
   std::optional<WallTimeNs> btime;  // birth time where the filesystem keeps it
   std::string owner;                // user name, empty when unknown
+  std::string owner_id;             // Windows: the owner's SID (posix_ids false)
   std::string group;
   std::string symlink_target;  // symlinks only: never followed, only reported
 };

@@ -17,6 +17,11 @@ namespace fimon::platform {
 std::string absolute_path(const std::string& path);
 // Where the agent keeps its state unless told otherwise: /var/lib/fimon, %ProgramData%/fimon.
 std::string default_state_dir();
+// Creates `path` (and its parents) if missing and lets only the agent's own user into it, and what
+// is already in it: mode 0700 on Linux; on Windows a protected DACL (nothing inherited from
+// %ProgramData%, which lets every user read) granting full control to SYSTEM, Administrators and
+// the current user, inherited by everything inside. The state holds excerpts, diffs and config.
+Status make_private_directory(const std::string& path);
 
 // lstat-like: a symlink is reported as a symlink (with its target), never followed.
 Result<FileMeta> stat_no_follow(const std::string& path);

@@ -11,8 +11,9 @@
 
 namespace fimon::platform {
 
-// Registers the service to run this executable with `run_arguments` (options of `fimon run`).
-Status install_service(const std::vector<std::string>& run_arguments);
+// Registers the service to run this executable with `run_arguments` (options of `fimon run`),
+// after making `state_dir` (which may hold the config file) private to it (make_private_directory).
+Status install_service(const std::vector<std::string>& run_arguments, const std::string& state_dir);
 Status uninstall_service();  // stops it first if it runs
 Status start_service();
 Status stop_service();  // waits (bounded) until it has stopped

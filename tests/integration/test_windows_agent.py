@@ -73,6 +73,9 @@ def test_created_modified_renamed_deleted_reach_elasticsearch_with_hashes_and_ra
     assert created["event"]["action"] == "created"
     assert created["file"]["hash"]["sha256"] == sha256(body)
     assert created["host"]["os"]["type"] == "windows"
+    assert created["file"]["uid"].startswith("S-1-"), created["file"]  # the owner's SID
+    assert created["file"]["owner"], created["file"]
+    assert "gid" not in created["file"] and "mode" not in created["file"]
 
     edited = body[:9000] + b"EDITED" + body[9006:]
     with open(first, "r+b") as f:
@@ -131,6 +134,9 @@ def test_the_service_installs_runs_ships_stops_and_uninstalls(exe, es, stream, t
     installed = wine("service", "install", "--watch", windows_path(watched), "--state-dir", windows_path(state),
                      "--es-url", es.url, "--data-stream", stream, *FAST)
     assert installed.returncode == 0, installed.stderr
+    # install made the state directory private (SYSTEM, Administrators, the installing user). Wine
+    # keeps an ACL only as Unix mode bits: Everyone's read access is gone from them.
+    assert state.stat().st_mode & 0o007 == 0, oct(state.stat().st_mode)
     try:
         started = wine("service", "start")
         assert started.returncode == 0, started.stderr

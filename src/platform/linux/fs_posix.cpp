@@ -118,6 +118,15 @@ Result<FileMeta> ReadableFile::stat() const {
   return statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH);
 }
 
+Status make_private_directory(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return io_error("cannot create '" + path + "': " + ec.message());
+  if (::chmod(path.c_str(), 0700) != 0)
+    return errno_error(errno, "cannot restrict '" + path + "' to its owner");
+  return {};
+}
+
 std::string default_state_dir() {
   return "/var/lib/fimon";
 }

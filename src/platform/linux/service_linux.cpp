@@ -8,7 +8,7 @@ Error use_systemd() {
 }
 }  // namespace
 
-Status install_service(const std::vector<std::string>&) {
+Status install_service(const std::vector<std::string>&, const std::string&) {
   return use_systemd();
 }
 Status uninstall_service() {

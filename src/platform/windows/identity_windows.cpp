@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "platform/identity.hpp"
+#include "platform/windows/accounts.hpp"
 #include "platform/windows/wide.hpp"
 
 namespace fimon::platform {
@@ -38,18 +39,9 @@ void token_user(HANDLE process, ProcessInfo* p) {
   GetTokenInformation(token, TokenUser, nullptr, 0, &size);
   std::vector<unsigned char> buffer(size);
   if (size == 0 || !GetTokenInformation(token, TokenUser, buffer.data(), size, &size)) return;
-  PSID sid = reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid;
-  wchar_t* text = nullptr;
-  if (ConvertSidToStringSidW(sid, &text)) {
-    p->user_sid = to_utf8(text);
-    LocalFree(text);
-  }
-  wchar_t name[256], domain[256];
-  DWORD name_size = 256, domain_size = 256;
-  SID_NAME_USE use;
-  if (LookupAccountSidW(nullptr, sid, name, &name_size, domain, &domain_size, &use)) {
-    p->user_name = domain_size > 0 ? to_utf8(domain) + "\\" + to_utf8(name) : to_utf8(name);
-  }
+  Account account = account_of(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid);
+  p->user_sid = std::move(account.sid);
+  p->user_name = std::move(account.name);
 }
 
 // ProcessCommandLineInformation (60) returns a UNICODE_STRING followed by its text.

@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "platform/fs.hpp"
 #include "platform/lifecycle.hpp"
 #include "platform/service.hpp"
 #include "platform/windows/errors.hpp"
@@ -104,7 +105,8 @@ void WINAPI service_main(DWORD, LPWSTR*) {
 
 }  // namespace
 
-Status install_service(const std::vector<std::string>& run_arguments) {
+Status install_service(const std::vector<std::string>& run_arguments, const std::string& state_dir) {
+  if (auto made = make_private_directory(state_dir); !made) return made.error();
   std::wstring exe(32768, L'\0');
   const DWORD n = GetModuleFileNameW(nullptr, exe.data(), static_cast<DWORD>(exe.size()));
   if (n == 0 || n >= exe.size()) return win32_error(GetLastError(), "service: this executable's path");
