@@ -36,7 +36,11 @@ class HealthReporter {
     const HealthReport* previous = last_shipped_ ? &*last_shipped_ : nullptr;
     sink_.offer(Document{id, encode_health_document(report, previous, context_, id, wall_clock_now())});
     last_shipped_ = report;
+    blinded_shipped_ = source_.stats().tracer_blinded.load();
   }
+  // A blinded write tracer (ETW stopped or disabled by someone) is reported at once, not at the
+  // next interval: that is when an attacker acts.
+  bool alarm() const { return source_.stats().tracer_blinded.load() != blinded_shipped_; }
   void final() {
     const HealthReport report = current();
     write_status_file(config_.state_dir, report, context_);
@@ -57,6 +61,7 @@ class HealthReporter {
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::uint64_t shipped_ = 0;
   std::optional<HealthReport> last_shipped_;  // what fim.health.increase.* is measured from
+  std::uint64_t blinded_shipped_ = 0;
 };
 
 void report_cluster(const Config& c) {
@@ -117,8 +122,8 @@ int run_agent(const Config& c) {
   auto next_health = std::chrono::steady_clock::now() + health_interval;
   while (!platform::wait_for_termination(std::chrono::milliseconds(500))) {
     const auto now = std::chrono::steady_clock::now();
-    if (now >= next_status || now >= next_health) {
-      const bool ship = now >= next_health;
+    if (now >= next_status || now >= next_health || health.alarm()) {
+      const bool ship = now >= next_health || health.alarm();
       health.tick(ship);
       next_status = now + kStatusInterval;
       if (ship) next_health = now + health_interval;

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/result.hpp"
+#include "sources/windows/etw_watchdog.hpp"
 
 namespace fimon {
 
@@ -29,7 +30,7 @@ class KernelFileSession {
   ~KernelFileSession();
   void stop();
 
-  enum class Provider { kUnknown, kEnabled, kDisabled };
+  using Provider = SessionObservation::Provider;
   struct State {
     bool running = false;                    // the session exists (nobody stopped it)
     Provider provider = Provider::kUnknown;  // Kernel-File still enabled in it, with our keywords

@@ -14,7 +14,6 @@ namespace {
 
 constexpr wchar_t kSessionName[] = L"fimon-kernel-file";
 constexpr auto kCheckEvery = std::chrono::seconds(5);
-constexpr int kSilentChecks = 3;  // 15 s without a record while files changed
 
 std::int64_t now_filetime() {
   FILETIME ft;
@@ -68,7 +67,7 @@ Result<std::unique_ptr<EtwTracer>> EtwTracer::start(const SourceContext& context
   if (auto s = t->open_session(); !s) return s.error();
   context.ledger->set_tracer("etw", true);
   context.ledger->set_feed(t->feed_);
-  t->watchdog_ = std::thread([self = t.get()] { self->watch(); });
+  t->watch_thread_ = std::thread([self = t.get()] { self->watch(); });
   return t;
 }
 
@@ -83,7 +82,7 @@ void EtwTracer::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (watchdog_.joinable()) watchdog_.join();
+  if (watch_thread_.joinable()) watch_thread_.join();
   if (context_.ledger != nullptr) context_.ledger->set_feed(nullptr);
   std::unique_ptr<KernelFileSession> session;
   {
@@ -119,8 +118,7 @@ Status EtwTracer::open_session() {
   });
   if (!session) return session.error();
   session_ = std::move(session.value());
-  events_lost_ = 0;
-  buffers_lost_ = 0;
+  watchdog_.session_restarted();
   return {};
 }
 
@@ -135,53 +133,39 @@ void EtwTracer::watch() {
 
 void EtwTracer::check() {
   std::lock_guard lock(session_mutex_);
-  const auto blinded = [&](const auto&... why) {
-    if (!blinded_) ++stats_->tracer_blinded;
-    if (!blinded_ || log::should_log_occurrence(stats_->tracer_blinded.load())) {
-      log::error("etw: ", why...,
-                 "; writes lack fim.writes and writers until it recovers (names still come "
-                 "from ReadDirectoryChangesW)");
-    }
-    blinded_ = true;
-  };
-  KernelFileSession::State state;
-  if (session_) state = session_->query();
-  if (!session_ || !session_->consuming() || !state.running) {
-    blinded("the Kernel-File session was stopped by someone else; starting it again");
-    session_.reset();
-    if (auto s = open_session(); !s) log::error(s.error().message());
-    return;
+  SessionObservation seen;
+  seen.consuming = session_ && session_->consuming();
+  if (session_) {
+    const auto state = session_->query();
+    seen.running = state.running;
+    seen.provider = state.provider;
+    seen.events_lost = state.events_lost;
+    seen.buffers_lost = state.buffers_lost;
   }
-  if (state.provider == KernelFileSession::Provider::kDisabled) {
-    blinded("Microsoft-Windows-Kernel-File was disabled in the session; enabling it again");
-    session_->enable_provider();
-    return;
-  }
-  const std::uint64_t lost = (state.events_lost - std::min(state.events_lost, events_lost_)) +
-                             (state.buffers_lost - std::min(state.buffers_lost, buffers_lost_));
-  events_lost_ = state.events_lost;
-  buffers_lost_ = state.buffers_lost;
-  if (lost > 0) {
-    const auto total = stats_->traced_lost += lost;
+  seen.records = records_.load();
+  seen.changes = stats_->changes.load();
+  const WatchVerdict v = watchdog_.check(seen);
+
+  if (v.lost > 0) {
+    const auto total = stats_->traced_lost += v.lost;
     if (log::should_log_occurrence(total)) {
-      log::warn("etw: the kernel lost ", lost, " Kernel-File events or buffers (", total,
+      log::warn("etw: the kernel lost ", v.lost, " Kernel-File events or buffers (", total,
                 " so far): the consumer fell behind or was starved of buffers");
     }
   }
-  // Files changed (ReadDirectoryChangesW saw them) but not one record came: blinded some other way.
-  const std::uint64_t records = records_.load();
-  const std::uint64_t changes = stats_->changes.load();
-  if (records == seen_records_ && changes > seen_changes_) {
-    if (++silent_checks_ == kSilentChecks) {
-      blinded("no Kernel-File events for ", kSilentChecks * kCheckEvery.count(), " s while ",
-              changes - seen_changes_, " files changed");
-    }
-  } else {
-    silent_checks_ = 0;
-    if (records != seen_records_ && lost == 0) blinded_ = false;
+  if (!v.blinded) return;
+  if (v.new_episode) ++stats_->tracer_blinded;  // shipped at once (see verb_run's alarm)
+  if (v.new_episode || log::should_log_occurrence(++blinded_checks_)) {
+    log::error("etw: ", v.why,
+               "; writes lack fim.writes and writers until it recovers (names still come from "
+               "ReadDirectoryChangesW)");
   }
-  seen_records_ = records;
-  if (silent_checks_ == 0) seen_changes_ = changes;
+  if (v.action == WatchVerdict::Action::kRestartSession) {
+    session_.reset();
+    if (auto s = open_session(); !s) log::error(s.error().message());
+  } else if (v.action == WatchVerdict::Action::kEnableProvider && !session_->enable_provider()) {
+    log::error("etw: cannot enable Microsoft-Windows-Kernel-File again");
+  }
 }
 
 }  // namespace fimon

@@ -15,6 +15,7 @@
 
 #include "core/result.hpp"
 #include "sources/source.hpp"
+#include "sources/windows/etw_watchdog.hpp"
 
 namespace fimon {
 
@@ -47,13 +48,9 @@ class EtwTracer {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::thread watchdog_;
-  std::uint64_t seen_records_ = 0;
-  std::uint64_t seen_changes_ = 0;
-  std::uint64_t events_lost_ = 0;
-  std::uint64_t buffers_lost_ = 0;
-  int silent_checks_ = 0;
-  bool blinded_ = false;
+  std::thread watch_thread_;
+  EtwWatchdog watchdog_;
+  std::uint64_t blinded_checks_ = 0;
 };
 
 }  // namespace fimon
