@@ -100,9 +100,10 @@ constexpr std::size_t kMaxTracedWriters = 8;  // as the coalescer keeps
 // The tracer's view joins the event: exact written ranges, and writers with their full identity
 // (replacing the thinner record of the same process, or added after the others).
 void attach_kernel_writes(WriteLedger& ledger, FileEvent& event, bool may_quote) {
-  auto traced = event.meta
-                    ? ledger.take(event.meta->device, event.meta->inode, {event.path, event.previous_path})
-                    : ledger.take_path(event.path);
+  // event.time: when the change was seen, after the writes that made it.
+  auto traced = event.meta ? ledger.take(event.meta->device, event.meta->inode,
+                                         {event.path, event.previous_path}, event.time)
+                           : ledger.take_path(event.path, event.time);
   if (!traced) return;
   for (auto& s : traced->streams) {
     if (std::find(event.streams.begin(), event.streams.end(), s) == event.streams.end())

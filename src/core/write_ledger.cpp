@@ -118,13 +118,13 @@ const char* WriteLedger::tracer_name() const {
   return tracer_name_;
 }
 
-void WriteLedger::wait_for_feed() {
+void WriteLedger::wait_for_feed(WallTimeNs since) {
   std::shared_ptr<WriteFeed> feed;
   {
     std::lock_guard lock(mutex_);
     feed = feed_;
   }
-  if (feed) feed->catch_up(kCatchUpLimit);  // outside the lock: the feed adds while we wait
+  if (feed) feed->catch_up(since != 0 ? since : wall_clock_now(), kCatchUpLimit);  // unlocked: it adds
 }
 
 // Folds one entry into `out`: a file known under several keys (its inode and a name) is one file.
@@ -151,8 +151,9 @@ void WriteLedger::absorb(KernelWrites& out, Entry&& e) const {
 }
 
 std::optional<KernelWrites> WriteLedger::take(std::uint64_t device, std::uint64_t inode,
-                                              std::initializer_list<std::string_view> paths) {
-  wait_for_feed();
+                                              std::initializer_list<std::string_view> paths,
+                                              WallTimeNs since) {
+  wait_for_feed(since);
   std::lock_guard lock(mutex_);
   std::optional<KernelWrites> out;
   if (auto it = entries_.find(Key{device, inode}); it != entries_.end()) {
@@ -171,12 +172,12 @@ std::optional<KernelWrites> WriteLedger::take(std::uint64_t device, std::uint64_
   return out;
 }
 
-std::optional<KernelWrites> WriteLedger::take_path(std::string_view path) {
+std::optional<KernelWrites> WriteLedger::take_path(std::string_view path, WallTimeNs since) {
   {
     std::lock_guard lock(mutex_);
     if (!keys_by_path_ && by_path_.empty()) return std::nullopt;  // eBPF: a name alone finds nothing
   }
-  wait_for_feed();
+  wait_for_feed(since);
   std::lock_guard lock(mutex_);
   auto it = by_path_.find(path_key(path));
   if (it == by_path_.end()) return std::nullopt;

@@ -34,8 +34,9 @@ struct KernelWrites {
 class WriteFeed {
  public:
   virtual ~WriteFeed() = default;
-  // Returns true once everything queued before the call is in the ledger; false after `limit`.
-  virtual bool catch_up(std::chrono::milliseconds limit) = 0;
+  // Returns true once everything queued before the call, and all writes done before `since` (when
+  // the event being analysed was seen), are in the ledger; false after `limit`.
+  virtual bool catch_up(WallTimeNs since, std::chrono::milliseconds limit) = 0;
 };
 
 class WriteLedger {
@@ -61,10 +62,11 @@ class WriteLedger {
   // Everything recorded for the file (stat()'s device and inode, and any of `paths`) since the
   // last take, merged, and forgets it. Waits (bounded) for the feed, if any, to hand over what it
   // has queued.
+  // `since`: when the change being analysed was seen (0: now).
   std::optional<KernelWrites> take(std::uint64_t device, std::uint64_t inode,
-                                   std::initializer_list<std::string_view> paths = {});
+                                   std::initializer_list<std::string_view> paths = {}, WallTimeNs since = 0);
   // By path only: a file that no longer exists (deleted) has no device and inode.
-  std::optional<KernelWrites> take_path(std::string_view path);
+  std::optional<KernelWrites> take_path(std::string_view path, WallTimeNs since = 0);
   // Null when the feed stops.
   void set_feed(std::shared_ptr<WriteFeed> feed);
   // What events enriched from this ledger name as their source ("ebpf", "etw"), and whether that
@@ -98,7 +100,7 @@ class WriteLedger {
   void record(Entry& e, ChangedRange range, const ProcessInfo& writer, std::string_view captured,
               std::string_view stream, SteadyTime now) const;
   void absorb(KernelWrites& out, Entry&& e) const;
-  void wait_for_feed();
+  void wait_for_feed(WallTimeNs since);
 
   Limits limits_;
   mutable std::mutex mutex_;

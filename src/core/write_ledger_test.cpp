@@ -88,7 +88,7 @@ TEST(WriteLedger, KeepsTheFirstWritesCapturedBytes) {
 class QueuedWrites final : public WriteFeed {
  public:
   explicit QueuedWrites(WriteLedger* ledger) : ledger_(ledger) {}
-  bool catch_up(std::chrono::milliseconds) override {
+  bool catch_up(WallTimeNs, std::chrono::milliseconds) override {
     ++calls;
     ledger_->add(7, 8, {4096, 10}, writer(42));
     return true;

@@ -1,5 +1,6 @@
 #include "sources/windows/etw_session.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -15,7 +16,10 @@ constexpr ULONGLONG kKeywords =
     kKernelFileKeywordFileIo | kKernelFileKeywordOpEnd | kKernelFileKeywordCreate | kKernelFileKeywordWrite |
     kKernelFileKeywordDeletePath | kKernelFileKeywordRenameSetLinkPath | kKernelFileKeywordCreateNewFile;
 constexpr UCHAR kLevelInformational = 4;
-constexpr ULONG kClientContextSystemTime = 2;  // EVENT_HEADER.TimeStamp as FILETIME
+// QPC: precise enough that records of different processors sort into the order they happened
+// (system time ticks every ~10 ms). ProcessTrace still hands the stamps over as FILETIME.
+constexpr ULONG kClientContextQpc = 1;
+constexpr std::size_t kNameRoom = 1024;  // characters, for each of the session and log file names
 constexpr ULONG kBufferKb = 64;
 constexpr ULONG kMinBuffers = 32;
 constexpr ULONG kMaxBuffers = 256;  // 16 MiB at most, for bursts the consumer has not caught up with
@@ -31,29 +35,43 @@ struct EventIdFilter {
 };
 #pragma pack(pop)
 
-// EVENT_TRACE_PROPERTIES followed by room for the session name, as StartTrace/ControlTrace want.
+// EVENT_TRACE_PROPERTIES followed by room for the session and log file names, as StartTrace and
+// ControlTrace want (a query writes both back; short room makes it fail with ERROR_MORE_DATA).
 class Properties {
  public:
   explicit Properties(const std::wstring& name)
-      : buffer_(sizeof(EVENT_TRACE_PROPERTIES) + (name.size() + 1) * sizeof(wchar_t)) {
+      : buffer_(sizeof(EVENT_TRACE_PROPERTIES) + 2 * kNameRoom * sizeof(wchar_t)) {
     auto* p = get();
     p->Wnode.BufferSize = static_cast<ULONG>(buffer_.size());
     p->Wnode.Flags = WNODE_FLAG_TRACED_GUID;
-    p->Wnode.ClientContext = kClientContextSystemTime;
+    p->Wnode.ClientContext = kClientContextQpc;
     p->LogFileMode = EVENT_TRACE_REAL_TIME_MODE;
     p->BufferSize = kBufferKb;
     p->MinimumBuffers = kMinBuffers;
     p->MaximumBuffers = kMaxBuffers;
     p->FlushTimer = 1;
     p->LoggerNameOffset = sizeof(EVENT_TRACE_PROPERTIES);
-    std::memcpy(buffer_.data() + sizeof(EVENT_TRACE_PROPERTIES), name.c_str(),
-                (name.size() + 1) * sizeof(wchar_t));
+    const std::size_t chars = std::min(name.size(), kNameRoom - 1);
+    std::memcpy(buffer_.data() + sizeof(EVENT_TRACE_PROPERTIES), name.c_str(), chars * sizeof(wchar_t));
+  }
+  // For ControlTrace: where a query may write the log file name (real time has none to start).
+  Properties& with_log_file_room() {
+    get()->LogFileNameOffset =
+        static_cast<ULONG>(sizeof(EVENT_TRACE_PROPERTIES) + kNameRoom * sizeof(wchar_t));
+    return *this;
   }
   EVENT_TRACE_PROPERTIES* get() { return reinterpret_cast<EVENT_TRACE_PROPERTIES*>(buffer_.data()); }
 
  private:
   std::vector<unsigned char> buffer_;  // operator new aligns it for the struct
 };
+
+// Control goes by name, not by handle: once someone else stops the session its handle is stale,
+// and its logger id may already belong to another tool's session.
+ULONG control(const std::wstring& name, ULONG code) {
+  Properties props(name);
+  return ControlTraceW(0, name.c_str(), props.with_log_file_room().get(), code);
+}
 
 ULONG enable(TRACEHANDLE session, bool with_filter) {
   EventIdFilter ids{};
@@ -93,8 +111,7 @@ Result<std::unique_ptr<KernelFileSession>> KernelFileSession::start(const std::w
   if (rc == ERROR_ALREADY_EXISTS) {
     // Left by a run that did not stop cleanly (a crash, a kill): its buffers fill with nobody
     // reading them. Ours now.
-    Properties stale(name);
-    ControlTraceW(0, name.c_str(), stale.get(), EVENT_TRACE_CONTROL_STOP);
+    control(name, EVENT_TRACE_CONTROL_STOP);
     log::warn("etw: stopped a session named ", platform::to_utf8(name), " left by an earlier run");
     Properties again(name);
     rc = StartTraceW(&s->session_, name.c_str(), again.get());
@@ -147,8 +164,7 @@ KernelFileSession::~KernelFileSession() {
 void KernelFileSession::stop() {
   stopping_ = true;
   if (session_ != 0) {
-    Properties props(name_);
-    ControlTraceW(session_, nullptr, props.get(), EVENT_TRACE_CONTROL_STOP);
+    control(name_, EVENT_TRACE_CONTROL_STOP);
     session_ = 0;
   }
   if (consumer_ != INVALID_PROCESSTRACE_HANDLE) {
@@ -173,8 +189,11 @@ ULONG WINAPI KernelFileSession::on_buffer(PEVENT_TRACE_LOGFILEW logfile) {
 KernelFileSession::State KernelFileSession::query() const {
   State state;
   Properties props(name_);
-  if (ControlTraceW(session_, nullptr, props.get(), EVENT_TRACE_CONTROL_QUERY) != ERROR_SUCCESS) return state;
+  const ULONG queried =
+      ControlTraceW(0, name_.c_str(), props.with_log_file_room().get(), EVENT_TRACE_CONTROL_QUERY);
+  if (queried != ERROR_SUCCESS && queried != ERROR_MORE_DATA) return state;  // MORE_DATA: a name was cut
   state.running = true;
+  state.handle = props.get()->Wnode.HistoricalContext;  // the session holding our name now
   state.events_lost = props.get()->EventsLost;
   state.buffers_lost = props.get()->RealTimeBuffersLost;
 
@@ -193,7 +212,7 @@ KernelFileSession::State KernelFileSession::query() const {
   state.provider = Provider::kDisabled;
   const auto* guid_info = reinterpret_cast<const TRACE_GUID_INFO*>(info.data());
   std::size_t offset = sizeof(TRACE_GUID_INFO);
-  const auto logger_id = static_cast<USHORT>(session_ & 0xFFFF);
+  const auto logger_id = static_cast<USHORT>(state.handle & 0xFFFF);  // a TRACEHANDLE's low 16 bits
   for (ULONG i = 0; i < guid_info->InstanceCount && offset + sizeof(TRACE_PROVIDER_INSTANCE_INFO) <= needed;
        ++i) {
     const auto* instance = reinterpret_cast<const TRACE_PROVIDER_INSTANCE_INFO*>(info.data() + offset);
@@ -212,12 +231,12 @@ KernelFileSession::State KernelFileSession::query() const {
 }
 
 bool KernelFileSession::enable_provider() const {
-  return enable(session_, true) == ERROR_SUCCESS;
+  const State state = query();
+  return state.running && enable(state.handle, true) == ERROR_SUCCESS;
 }
 
 void KernelFileSession::flush() const {
-  Properties props(name_);
-  ControlTraceW(session_, nullptr, props.get(), EVENT_TRACE_CONTROL_FLUSH);
+  control(name_, EVENT_TRACE_CONTROL_FLUSH);
 }
 
 }  // namespace fimon

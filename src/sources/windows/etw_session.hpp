@@ -34,6 +34,7 @@ class KernelFileSession {
   struct State {
     bool running = false;                    // the session exists (nobody stopped it)
     Provider provider = Provider::kUnknown;  // Kernel-File still enabled in it, with our keywords
+    TRACEHANDLE handle = 0;                  // of the session holding our name now
     std::uint64_t events_lost = 0;           // since the session started, as the kernel counts
     std::uint64_t buffers_lost = 0;
   };

@@ -3,6 +3,9 @@
 #include <windows.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "core/log.hpp"
 #include "platform/identity.hpp"
@@ -23,37 +26,99 @@ std::int64_t now_filetime() {
 
 }  // namespace
 
-// What the analyzer waits on before it takes a file's writes: the kernel hands buffers over once a
-// second, so a write just made may still be in one. Asks for a flush and waits for what it brings.
+// What the analyzer waits on before it takes a file's writes. The kernel hands each processor's
+// buffer over once a second, or when asked to flush; a change seen at time T has its writes in the
+// ledger once a flush asked for after T has been delivered whole. A thread of its own asks every
+// 200 ms (at once when someone waits) and publishes the time of the last flush that settled, so
+// most takes find it already past their change and do not wait at all.
 class EtwTracer::Feed final : public WriteFeed {
  public:
-  explicit Feed(EtwTracer* tracer) : tracer_(tracer) {}
+  explicit Feed(EtwTracer* tracer) : tracer_(tracer), thread_([this] { run(); }) {}
+  ~Feed() override { detach(); }
+  Feed(const Feed&) = delete;
+  Feed& operator=(const Feed&) = delete;
 
-  bool catch_up(std::chrono::milliseconds limit) override {
-    const std::int64_t asked = now_filetime();
-    if (last_timestamp.load() >= asked) return true;
-    std::uint64_t before = 0;
-    {
-      std::lock_guard lock(tracer_->session_mutex_);
-      if (!tracer_->session_) return true;
-      before = tracer_->session_->buffers_delivered();
-      tracer_->session_->flush();
-    }
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      if (last_timestamp.load() >= asked) return true;
-      std::lock_guard lock(tracer_->session_mutex_);
-      if (!tracer_->session_ || tracer_->session_->buffers_delivered() > before) return true;
-    }
-    return false;
+  bool catch_up(WallTimeNs since, std::chrono::milliseconds limit) override {
+    const std::int64_t wanted = since / 100 + kUnixEpochAsFiletime;
+    std::unique_lock lock(mutex_);
+    if (settled_ >= wanted || stopping_) return true;
+    ++waiting_;
+    wake_.notify_all();
+    const bool done = woken_.wait_for(lock, limit, [&] { return settled_ >= wanted || stopping_; });
+    --waiting_;
+    return done;
   }
 
-  std::atomic<std::int64_t> last_timestamp{0};
+  // Stops asking; waiting takes return. The tracer is not touched after this returns.
+  void detach() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    woken_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
 
  private:
-  EtwTracer* tracer_;
+  static constexpr std::int64_t kUnixEpochAsFiletime = 116444736000000000LL;  // 100 ns since 1601
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || waiting_ > 0; });
+      if (stopping_) break;
+      const std::int64_t asked = now_filetime();
+      lock.unlock();
+      tracer_->flush_and_settle();
+      lock.lock();
+      settled_ = asked;
+      woken_.notify_all();
+    }
+  }
+
+  EtwTracer* tracer_;  // used by run() only, which detach() joins
+  std::mutex mutex_;
+  std::condition_variable wake_;   // the flusher: someone waits
+  std::condition_variable woken_;  // the takes: a flush settled
+  std::int64_t settled_ = 0;       // FILETIME of the last flush request whose buffers all arrived
+  int waiting_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the rest is ready
 };
+
+// Asks the kernel to hand over every processor's partly filled buffer, then waits until they have
+// been consumed: buffers arrive one after another, so until none has come for a short while (or,
+// if none comes at all, a little longer: there was nothing to hand over).
+void EtwTracer::flush_and_settle() {
+  std::uint64_t seen = 0;
+  {
+    std::lock_guard lock(session_mutex_);
+    if (!session_) return;
+    seen = session_->buffers_delivered();
+    session_->flush();
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto last_change = start;
+  bool any = false;
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto now = std::chrono::steady_clock::now();
+    std::uint64_t delivered = 0;
+    {
+      std::lock_guard lock(session_mutex_);
+      if (!session_) return;
+      delivered = session_->buffers_delivered();
+    }
+    if (delivered != seen) {
+      seen = delivered;
+      last_change = now;
+      any = true;
+    }
+    if (now - last_change >= (any ? std::chrono::milliseconds(15) : std::chrono::milliseconds(50))) return;
+    if (now - start >= std::chrono::milliseconds(400)) return;  // a consumer this far behind: let it be
+  }
+}
 
 EtwTracer::EtwTracer(const SourceContext& context, SourceStats* stats) : context_(context), stats_(stats) {}
 
@@ -84,6 +149,7 @@ void EtwTracer::stop() {
   wake_.notify_all();
   if (watch_thread_.joinable()) watch_thread_.join();
   if (context_.ledger != nullptr) context_.ledger->set_feed(nullptr);
+  if (feed_) feed_->detach();  // a take still holding the feed returns at once
   std::unique_ptr<KernelFileSession> session;
   {
     std::lock_guard lock(session_mutex_);
@@ -100,7 +166,6 @@ Status EtwTracer::open_session() {
     KernelFileRecord r;
     switch (decode_kernel_file(record, r)) {
       case DecodeResult::kDecoded:
-        feed_->last_timestamp.store(r.timestamp, std::memory_order_relaxed);
         tracker_->on_record(r);
         break;
       case DecodeResult::kOldVersion:

@@ -33,6 +33,7 @@ class EtwTracer {
   class Feed;
   EtwTracer(const SourceContext& context, SourceStats* stats);
   Status open_session();
+  void flush_and_settle();
   void watch();
   void check();
 

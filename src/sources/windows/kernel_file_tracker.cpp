@@ -1,5 +1,6 @@
 #include "sources/windows/kernel_file_tracker.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace fimon {
@@ -8,6 +9,10 @@ namespace {
 constexpr std::size_t kMaxOpenFiles = 65536;
 constexpr std::size_t kMaxPending = 65536;
 constexpr std::size_t kMaxProcesses = 4096;
+constexpr std::size_t kEarlyEnds = 1024;
+constexpr std::uint32_t kSystemPid = 4;
+constexpr std::uint32_t kStatusSuccess = 0;
+constexpr std::uint32_t kFileSupersede = 0;  // the create disposition FILE_SUPERSEDE
 constexpr auto kProcessFresh = std::chrono::seconds(10);
 constexpr auto kPathMapRebuild = std::chrono::seconds(10);
 
@@ -63,16 +68,39 @@ ProcessInfo KernelFileTracker::writer(std::uint32_t pid, const std::string& user
   return p;
 }
 
+// Pending operations older than this (in the records' 100 ns units) never got their end: a lost
+// buffer, or an operation completed without one.
+constexpr std::int64_t kPendingLifetime = 30LL * 10'000'000;
+
+void KernelFileTracker::forget_stale() {
+  const std::size_t before = pending_.size();
+  std::erase_if(pending_, [&](const auto& p) { return newest_ - p.second.started > kPendingLifetime; });
+  if (pending_.size() >= kMaxPending) pending_.clear();  // all recent: a flood; start over
+  stats_.forgotten_irps += before - pending_.size();
+}
+
 void KernelFileTracker::expect_end(std::uint64_t irp, Pending pending) {
-  if (pending_.size() >= kMaxPending) {
-    stats_.forgotten_irps += pending_.size();
-    pending_.clear();  // ends that never came (a lost buffer): start over rather than grow
+  // Its end may have come first, from another processor's buffer: it is no older than the start.
+  for (auto& end : early_ends_) {
+    if (end.irp == irp && end.time >= pending.started) {
+      end.irp = 0;
+      ++stats_.early_ends;
+      complete(std::move(pending), end.information, end.status);
+      return;
+    }
   }
+  if (pending_.size() >= kMaxPending) forget_stale();
   pending_.insert_or_assign(irp, std::move(pending));
 }
 
 void KernelFileTracker::on_record(const KernelFileRecord& r) {
+  newest_ = std::max(newest_, r.timestamp);
   if (r.process_id == own_pid_ && r.op != KernelFileOp::kOperationEnd) return;
+  Pending p;
+  p.pid = r.process_id;
+  p.user_sid = r.user_sid;
+  p.started = r.timestamp;
+  p.file_object = r.file_object;
   switch (r.op) {
     case KernelFileOp::kCreate:
     case KernelFileOp::kCreateNewFile: {
@@ -84,7 +112,11 @@ void KernelFileTracker::on_record(const KernelFileRecord& r) {
         return;
       }
       files_.insert_or_assign(r.file_object, OpenFile{name->path, name->stream});
-      expect_end(r.irp, Pending{PendingKind::kCreate, name->path, name->stream, 0, r.process_id, r.user_sid});
+      p.kind = PendingKind::kCreate;
+      p.path = std::move(name->path);
+      p.stream = std::move(name->stream);
+      p.disposition = r.create_options >> 24;
+      expect_end(r.irp, std::move(p));
       return;
     }
     case KernelFileOp::kWrite: {
@@ -95,8 +127,11 @@ void KernelFileTracker::on_record(const KernelFileRecord& r) {
         ++stats_.paging_writes;  // the user write it flushes was seen (or was a store to a mapped view)
         return;
       }
-      expect_end(r.irp, Pending{PendingKind::kWrite, it->second.path, it->second.stream, r.byte_offset,
-                                r.process_id, r.user_sid});
+      p.kind = PendingKind::kWrite;
+      p.path = it->second.path;
+      p.stream = it->second.stream;
+      p.offset = r.byte_offset;
+      expect_end(r.irp, std::move(p));
       return;
     }
     case KernelFileOp::kSetInformation: {
@@ -104,18 +139,33 @@ void KernelFileTracker::on_record(const KernelFileRecord& r) {
           r.info_class != kFileValidDataLengthInformation) {
         return;  // renames, links and deletes come as their own *Path events
       }
+      if (r.process_id == kSystemPid) return;  // the cache manager settling sizes, nobody's change
       auto it = files_.find(r.file_object);
       if (it == files_.end()) return;
-      expect_end(r.irp, Pending{PendingKind::kResize, it->second.path, it->second.stream, 0, r.process_id,
-                                r.user_sid});
+      p.kind = PendingKind::kResize;
+      p.path = it->second.path;
+      p.stream = it->second.stream;
+      expect_end(r.irp, std::move(p));
       return;
     }
     case KernelFileOp::kDeletePath:
     case KernelFileOp::kRenamePath:
     case KernelFileOp::kSetLinkPath: {
       auto name = name_of(r.name);
-      if (!name || !filter_.accepts(name->path)) return;
-      expect_end(r.irp, Pending{PendingKind::kNamed, name->path, name->stream, 0, r.process_id, r.user_sid});
+      if (!name) return;
+      // Which name FilePath is (the file's, or the new one) is not documented: the file object
+      // says which name the file had, so a different one is the new name.
+      std::string known;
+      if (auto it = files_.find(r.file_object); it != files_.end() && it->second.path != name->path) {
+        known = it->second.path;
+      }
+      if (!filter_.accepts(name->path) && (known.empty() || !filter_.accepts(known))) return;
+      p.kind = PendingKind::kNamed;
+      p.path = std::move(name->path);
+      p.stream = std::move(name->stream);
+      p.other_path = std::move(known);
+      p.renames = r.op == KernelFileOp::kRenamePath;
+      expect_end(r.irp, std::move(p));
       return;
     }
     case KernelFileOp::kCleanup:
@@ -130,27 +180,60 @@ void KernelFileTracker::on_record(const KernelFileRecord& r) {
 
 void KernelFileTracker::on_end(const KernelFileRecord& r) {
   auto it = pending_.find(r.irp);
-  if (it == pending_.end()) return;  // an operation on a file we do not follow
+  if (it == pending_.end()) {
+    // Most are operations on files we do not follow; a few are ends whose start is still in another
+    // processor's buffer. Kept a moment in a small ring.
+    if (early_ends_.size() < kEarlyEnds) {
+      early_ends_.push_back({r.irp, r.extra_information, r.status, r.timestamp});
+    } else {
+      early_ends_[early_next_] = {r.irp, r.extra_information, r.status, r.timestamp};
+      early_next_ = (early_next_ + 1) % kEarlyEnds;
+    }
+    return;
+  }
   Pending p = std::move(it->second);
   pending_.erase(it);
-  if (!nt_success(r.status)) return;  // refused, failed: nothing changed
-  ChangedRange range;                 // empty: a writer without bytes (who created, renamed, ...)
+  complete(std::move(p), r.extra_information, r.status);
+}
+
+void KernelFileTracker::complete(Pending&& p, std::uint64_t information, std::uint32_t status) {
+  ChangedRange range;  // empty: a writer without bytes (who created, renamed, ...)
   switch (p.kind) {
-    case PendingKind::kCreate:
-      if (r.extra_information != kFileCreated && r.extra_information != kFileOverwritten &&
-          r.extra_information != kFileSuperseded) {
-        return;  // opened an existing file: a writer only if it writes
+    case PendingKind::kCreate: {
+      // Only STATUS_SUCCESS opened the file (STATUS_REPARSE and the like are successes that did not).
+      const bool created =
+          status == kStatusSuccess && (information == kFileCreated || information == kFileOverwritten ||
+                                       (information == kFileSuperseded && p.disposition == kFileSupersede));
+      if (status != kStatusSuccess) {
+        auto f = files_.find(p.file_object);
+        if (f != files_.end() && f->second.path == p.path) files_.erase(f);  // never opened
       }
+      if (!created) return;  // opened an existing file: a writer only if it writes
       break;
+    }
     case PendingKind::kWrite:
+      if (!nt_success(status)) return;
       if (p.offset == kWriteToEndOfFile) {
         ++stats_.appends;
       } else {
-        range = ChangedRange{p.offset, r.extra_information};  // the bytes that were written
+        range = ChangedRange{p.offset, information};  // the bytes that were written
       }
       break;
     case PendingKind::kNamed:
+      if (!nt_success(status)) return;
+      if (!p.other_path.empty()) {
+        // FilePath was the new name: the old one changed too, and the file object now has the new.
+        if (filter_.accepts(p.other_path) &&
+            !ledger_.add_path(p.other_path, {}, writer(p.pid, p.user_sid), steady_now(), p.stream)) {
+          ++source_stats_->traced_dropped;
+        }
+        auto f = files_.find(p.file_object);
+        if (p.renames && f != files_.end() && f->second.path == p.other_path) f->second.path = p.path;
+      }
+      if (!filter_.accepts(p.path)) return;
+      break;
     case PendingKind::kResize:
+      if (!nt_success(status)) return;
       break;
   }
   if (!ledger_.add_path(p.path, range, writer(p.pid, p.user_sid), steady_now(), p.stream)) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/event.hpp"
 #include "core/path_filter.hpp"
@@ -23,7 +24,8 @@ struct KernelFileTrackerStats {
   std::uint64_t paging_writes = 0;   // cache or mapped-page flushes (System): not a writer's range
   std::uint64_t appends = 0;         // writes at end of file: writer kept, offset unknown
   std::uint64_t unmapped_names = 0;  // names on no drive letter
-  std::uint64_t forgotten_irps = 0;  // operations whose end never came (cap reached)
+  std::uint64_t forgotten_irps = 0;  // operations whose end never came (30 s, or the cap)
+  std::uint64_t early_ends = 0;      // operation-ends delivered before their start (other CPU)
 };
 
 class KernelFileTracker {
@@ -54,12 +56,26 @@ class KernelFileTracker {
     std::uint64_t offset = 0;
     std::uint32_t pid = 0;
     std::string user_sid;
+    std::uint64_t file_object = 0;
+    std::uint32_t disposition = 0;  // a create's (CreateOptions >> 24)
+    std::string other_path;         // a rename's or link's other name, when known
+    bool renames = false;           // RenamePath (the file object takes the new name)
+    std::int64_t started = 0;       // the start's timestamp
+  };
+  // An operation-end that came before its start: per-CPU buffers are delivered one at a time.
+  struct EarlyEnd {
+    std::uint64_t irp = 0;
+    std::uint64_t information = 0;
+    std::uint32_t status = 0;
+    std::int64_t time = 0;
   };
 
   std::optional<DriveFile> name_of(const std::wstring& nt_path);
   ProcessInfo writer(std::uint32_t pid, const std::string& user_sid);
   void expect_end(std::uint64_t irp, Pending pending);
   void on_end(const KernelFileRecord& record);
+  void complete(Pending&& pending, std::uint64_t information, std::uint32_t status);
+  void forget_stale();
 
   const PathFilter& filter_;
   WriteLedger& ledger_;
@@ -72,6 +88,9 @@ class KernelFileTracker {
   KernelFileTrackerStats stats_;
   std::unordered_map<std::uint64_t, OpenFile> files_;   // by FileObject, from its Create to Cleanup
   std::unordered_map<std::uint64_t, Pending> pending_;  // by Irp, until its OperationEnd
+  std::vector<EarlyEnd> early_ends_;                    // a ring of recent unmatched ends
+  std::size_t early_next_ = 0;
+  std::int64_t newest_ = 0;  // the latest record timestamp seen
   struct CachedProcess {
     ProcessInfo info;
     SteadyTime looked_up;

@@ -56,6 +56,10 @@ class Event {
     item_.DataPtr = reinterpret_cast<ULONGLONG>(sid_);
     return *this;
   }
+  Event& at(std::int64_t timestamp) {
+    record_.EventHeader.TimeStamp.QuadPart = timestamp;
+    return *this;
+  }
   Event& cut(std::size_t bytes) {
     payload_.resize(payload_.size() - bytes);
     return *this;
@@ -147,7 +151,8 @@ class TrackerTest : public ::testing::Test {
             },
             kAgent, &stats_) {}
 
-  void feed(Event&& e) {
+  void feed(Event&& e) { feed(e); }
+  void feed(Event& e) {
     KernelFileRecord r;
     ASSERT_EQ(decode_kernel_file(e.record(), r), DecodeResult::kDecoded);
     tracker_.on_record(r);
@@ -314,6 +319,57 @@ TEST_F(TrackerTest, AVolumeWithoutADriveLetterIsCountedAndTheMapRebuiltRarely) {
   EXPECT_EQ(map_builds_, 1) << "built once when empty; not again within 10 s";
   feed(create(0x12, 0xF3, L"\\Device\\HarddiskVolume30\\watched\\c.txt"));
   EXPECT_EQ(tracker_.stats().unmapped_names, 2U) << "Volume30 is D:, not C: (Volume3) with a 0";
+}
+
+TEST_F(TrackerTest, OnlyACreateThatSucceededCreatesAndAFailedOneIsForgotten) {
+  constexpr std::uint32_t kStatusReparse = 0x104;  // a success code: the name was a link, not opened
+  feed(create(0x10, 0xF1, on_volume(L"\\watched\\link.txt"), 0 /* FILE_SUPERSEDE */));
+  feed(end(0x10, 0, kStatusReparse));
+  feed(create(0x11, 0xF2, on_volume(L"\\watched\\opened.txt"), 1 /* FILE_OPEN */));
+  feed(end(0x11, 0 /* not FILE_SUPERSEDED: that disposition was not asked */));
+  feed(create(0x12, 0xF3, on_volume(L"\\watched\\denied.txt")));
+  feed(end(0x12, 0, kAccessDenied));
+  EXPECT_EQ(ledger_.files(), 0U);
+  EXPECT_EQ(tracker_.open_files(), 1U) << "only the file really opened is followed";
+  feed(create(0x13, 0xF4, on_volume(L"\\watched\\replaced.txt"), 0 /* FILE_SUPERSEDE */));
+  feed(end(0x13, 0 /* FILE_SUPERSEDED */));
+  EXPECT_TRUE(ledger_.take_path("C:/watched/replaced.txt"));
+}
+
+TEST_F(TrackerTest, AnEndDeliveredBeforeItsStartStillCompletesIt) {
+  feed(create(0x10, 0xF1, on_volume(L"\\watched\\a.txt")).at(1000));
+  feed(end(0x10, 3).at(1001));
+  feed(end(0x11, 7).at(900));    // an older operation's end with the same IRP address: not this one
+  feed(end(0x11, 10).at(1003));  // from another processor's buffer, before its start
+  feed(write(0x11, 0xF1, 50, 10).at(1002));
+  auto w = ledger_.take_path("C:/watched/a.txt");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(ranges(*w), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{50, 10}}));
+  EXPECT_EQ(tracker_.stats().early_ends, 1U);
+  EXPECT_EQ(tracker_.pending_operations(), 0U);
+}
+
+TEST_F(TrackerTest, ARenameToANewNameFilesLaterWritesUnderIt) {
+  feed(create(0x10, 0xF1, on_volume(L"\\watched\\draft.tmp.txt"), 1));
+  feed(end(0x10, 1));
+  feed(path_op(KernelFileOp::kRenamePath, 0x11, 0xF1, on_volume(L"\\watched\\final.txt"), 10));
+  feed(end(0x11, 0));
+  feed(write(0x12, 0xF1, 0, 4));
+  feed(end(0x12, 4));
+  auto renamed = ledger_.take_path("C:/watched/final.txt");
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(ranges(*renamed), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 4}}));
+  EXPECT_TRUE(ledger_.take_path("C:/watched/draft.tmp.txt")) << "the old name's change has its writer too";
+}
+
+TEST_F(TrackerTest, TheCacheManagerSettlingASizeIsNobodysChange) {
+  feed(create(0x10, 0xF1, on_volume(L"\\watched\\a.txt"), 1));
+  feed(end(0x10, 1));
+  Event settle(KernelFileOp::kSetInformation, 4 /* System */);
+  settle.pointer(0x11).pointer(0xF1).pointer(0xF00D).pointer(0).u32(77).u32(20);
+  feed(std::move(settle));
+  feed(end(0x11, 0));
+  EXPECT_FALSE(ledger_.take_path("C:/watched/a.txt"));
 }
 
 TEST(NtPathMap, MapsVolumeDevicesToDriveLetters) {

@@ -34,7 +34,9 @@ bool RingCursor::passed(unsigned long target) const {
   return __atomic_load_n(consumer_, __ATOMIC_ACQUIRE) >= target;
 }
 
-bool RingCursor::catch_up(std::chrono::milliseconds limit) {
+// The ring is in order: what the kernel queued before the call is all the event needs (`since`
+// is earlier still).
+bool RingCursor::catch_up(WallTimeNs /*since*/, std::chrono::milliseconds limit) {
   const unsigned long target = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
   if (passed(target)) return true;  // the usual case: nothing queued, nothing to wait for
   std::unique_lock lock(mutex_);

@@ -23,7 +23,7 @@ class RingCursor final : public WriteFeed {
   RingCursor(const RingCursor&) = delete;
   RingCursor& operator=(const RingCursor&) = delete;
 
-  bool catch_up(std::chrono::milliseconds limit) override;
+  bool catch_up(WallTimeNs since, std::chrono::milliseconds limit) override;
   // The reader calls this after each pass over the ring.
   void advanced();
   // The reader has stopped: waiting for it would be in vain.
