@@ -99,11 +99,11 @@ constexpr std::size_t kMaxTracedWriters = 8;  // as the coalescer keeps
 
 // The tracer's view joins the event: exact written ranges, and writers with their full identity
 // (replacing the thinner record of the same process, or added after the others).
-void attach_kernel_writes(WriteLedger& ledger, FileEvent& event, bool may_quote) {
-  // event.time: when the change was seen, after the writes that made it.
-  auto traced = event.meta ? ledger.take(event.meta->device, event.meta->inode,
-                                         {event.path, event.previous_path}, event.time)
-                           : ledger.take_path(event.path, event.time);
+// `seen`: when the change was seen, after the writes that made it (WriteLedger::kNoWait for scans).
+void attach_kernel_writes(WriteLedger& ledger, FileEvent& event, bool may_quote, WallTimeNs seen) {
+  auto traced =
+      event.meta ? ledger.take(event.meta->device, event.meta->inode, {event.path, event.previous_path}, seen)
+                 : ledger.take_path(event.path, seen);
   if (!traced) return;
   for (auto& s : traced->streams) {
     if (std::find(event.streams.begin(), event.streams.end(), s) == event.streams.end())
@@ -186,7 +186,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   if (item.action == Action::kDeleted) {
     if (store_ != nullptr) log_store_error(store_->remove_tree(item.path));
     if (shadows_ != nullptr) shadows_->remove(item.path);
-    if (ledger_ != nullptr) attach_kernel_writes(*ledger_, event, false);  // who deleted it (ETW)
+    if (ledger_ != nullptr) attach_kernel_writes(*ledger_, event, false, event.time);  // who deleted it (ETW)
     return event;
   }
   if (!item.previous_path.empty() && !replaced_existing) {
@@ -200,7 +200,11 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     return event;
   }
   event.meta = std::move(meta.value());
-  if (ledger_ != nullptr) attach_kernel_writes(*ledger_, event, capture_allowed(item.path));
+  if (ledger_ != nullptr) {
+    const bool scanned = item.action == Action::kScanned || item.record_only;
+    attach_kernel_writes(*ledger_, event, capture_allowed(item.path),
+                         scanned ? WriteLedger::kNoWait : event.time);
+  }
   if (item.action == Action::kScanned && before && unchanged_since(*event.meta, *before)) {
     return std::nullopt;  // a scan trusts ctime, which user space cannot set back, and skips the read
   }

@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "core/log.hpp"
 #include "core/text.hpp"
 #include "platform/fs.hpp"
 #include "platform/host.hpp"
@@ -23,8 +24,12 @@ namespace {
 Result<std::string> load_or_create_agent_id(const std::string& state_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (auto made = platform::make_private_directory(state_dir); !made)
-    return io_error("state-dir: " + made.error().message());
+  if (auto made = platform::make_private_directory(state_dir); !made) {
+    // One that exists but cannot be restricted (not ours, a filesystem without permissions) is
+    // used as it is, as before; one that cannot be created is fatal.
+    if (!fs::is_directory(state_dir, ec)) return io_error("state-dir: " + made.error().message());
+    log::warn("state-dir: ", made.error().message(), "; using it with the access it has");
+  }
   const fs::path file = fs::path(state_dir) / "agent-id";
   {
     std::ifstream in(file);

@@ -39,6 +39,12 @@ namespace {
 int run_verb(const std::vector<std::string>& args, const fimon::Result<std::string>& kept_capabilities,
              bool as_service = false);
 
+// The configured state directory, or this OS's default (/var/lib/fimon, %ProgramData%\\fimon).
+std::string state_dir_of(const fimon::Config& config) {
+  return config.state_dir == fimon::Config{}.state_dir ? fimon::platform::default_state_dir()
+                                                       : config.state_dir;
+}
+
 // fimon service install|uninstall|start|stop [options of run]: the Windows service.
 int run_service_verb(const std::vector<std::string>& args) {
   const std::string action = args.size() > 1 ? args[1] : "";
@@ -64,10 +70,7 @@ int run_service_verb(const std::vector<std::string>& args) {
         return 2;
       }
     }
-    const std::string state_dir = cl->config.state_dir == fimon::Config{}.state_dir
-                                      ? fimon::platform::default_state_dir()
-                                      : cl->config.state_dir;
-    done = fimon::platform::install_service(options, state_dir);
+    done = fimon::platform::install_service(options, state_dir_of(cl->config));
   } else if (action == "uninstall") {
     done = fimon::platform::uninstall_service();
   } else if (action == "start") {
@@ -123,7 +126,7 @@ int run_verb(const std::vector<std::string>& args, const fimon::Result<std::stri
   for (auto& w : config.watch) {
     w = fimon::normalize_path(fimon::platform::absolute_path(w));
   }
-  if (config.state_dir == fimon::Config{}.state_dir) config.state_dir = fimon::platform::default_state_dir();
+  config.state_dir = state_dir_of(config);
   if (config.es_urls.empty()) config.es_urls.push_back("http://127.0.0.1:9200");
   if (config.index_mode == "index" && config.data_stream == fimon::Config{}.data_stream) {
     config.data_stream = "fimon-file-default";

@@ -36,7 +36,9 @@ class HealthReporter {
     const HealthReport* previous = last_shipped_ ? &*last_shipped_ : nullptr;
     sink_.offer(Document{id, encode_health_document(report, previous, context_, id, wall_clock_now())});
     last_shipped_ = report;
-    blinded_shipped_ = source_.stats().tracer_blinded.load();
+    for (const auto& [name, value] : report.counters) {
+      if (name == "tracer_blinded") blinded_shipped_ = value;  // what this report carries, no later
+    }
   }
   // A blinded write tracer (ETW stopped or disabled by someone) is reported at once, not at the
   // next interval: that is when an attacker acts.

@@ -7,6 +7,7 @@
 namespace fimon {
 namespace {
 constexpr std::size_t kMaxWritersPerEvent = 8;
+constexpr std::size_t kMaxStreamsPerEvent = 8;
 
 void add_writer(std::vector<ProcessInfo>& writers, const std::optional<ProcessInfo>& p) {
   if (!p) return;
@@ -17,7 +18,7 @@ void add_writer(std::vector<ProcessInfo>& writers, const std::optional<ProcessIn
 }
 
 void add_stream(std::vector<std::string>& streams, const std::string& stream) {
-  if (stream.empty() || streams.size() >= kMaxWritersPerEvent) return;
+  if (stream.empty() || streams.size() >= kMaxStreamsPerEvent) return;
   if (std::find(streams.begin(), streams.end(), stream) == streams.end()) streams.push_back(stream);
 }
 

@@ -149,8 +149,8 @@ const std::vector<FieldSpec>& ecs_fields() {
         {"fim.writes_captured.text", "text", "the same bytes, printable: other bytes shown as '.'"},
         {"fim.writes_captured.redactions", "long", "secrets scrubbed from these bytes"},
         {"fim.streams", "keyword",
-         "Windows: named data streams (alternate data streams) written, besides the file's main one (ETW "
-         "backend)"},
+         "Windows: named data streams (alternate data streams) written, added or removed, besides the "
+         "file's main one"},
         {"fim.writers", "object", "every distinct writer folded into this event"},
         {"fim.writers.pid", "long", "writer pid"},
         {"fim.writers.name", "keyword", "writer process name"},

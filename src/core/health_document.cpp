@@ -15,7 +15,7 @@ const std::vector<std::pair<const char*, const char*>>& health_counter_names() {
       {"kernel_drops", "kernel queue overflows (each triggers a rescan)"},
       {"rescans", "reconciliation rescans run"},
       {"unresolved", "kernel events whose path could not be resolved"},
-      {"traced_writes", "writes reported by the kernel write tracer (eBPF backend)"},
+      {"traced_writes", "writes reported by the kernel write tracer (eBPF, ETW)"},
       {"traced_dropped",
        "traced writes not kept: the ledger of written files was full (their events lack fim.writes)"},
       {"traced_lost",

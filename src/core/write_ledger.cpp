@@ -13,6 +13,7 @@ namespace {
 constexpr auto kForgetAfter = std::chrono::minutes(1);  // longer than any event's max-delay
 // How long an analysis waits for a feed that is behind; past it, the writes join a later event.
 constexpr auto kCatchUpLimit = std::chrono::milliseconds(500);
+constexpr std::size_t kMaxStreams = 8;
 }  // namespace
 
 void WriteLedger::merge(Entry& e, ChangedRange range) const {
@@ -74,7 +75,7 @@ void WriteLedger::record(Entry& e, ChangedRange range, const ProcessInfo& writer
   if (!captured.empty() && e.captured.size() < limits_.max_captures) {
     e.captured.push_back(CapturedWrite{range.offset, std::string(captured)});
   }
-  if (!stream.empty() && e.streams.size() < limits_.max_writers &&
+  if (!stream.empty() && e.streams.size() < kMaxStreams &&
       std::find(e.streams.begin(), e.streams.end(), stream) == e.streams.end()) {
     e.streams.emplace_back(stream);
   }
@@ -119,6 +120,7 @@ const char* WriteLedger::tracer_name() const {
 }
 
 void WriteLedger::wait_for_feed(WallTimeNs since) {
+  if (since == kNoWait) return;
   std::shared_ptr<WriteFeed> feed;
   {
     std::lock_guard lock(mutex_);
@@ -129,6 +131,14 @@ void WriteLedger::wait_for_feed(WallTimeNs since) {
 
 // Folds one entry into `out`: a file known under several keys (its inode and a name) is one file.
 void WriteLedger::absorb(KernelWrites& out, Entry&& e) const {
+  if (out.ranges.empty() && out.writers.empty() && out.streams.empty()) {  // the first (often only) one
+    for (const auto& [start, end] : e.ranges) out.ranges.push_back({start, end - start});
+    out.ranges_truncated = e.truncated;
+    out.writers = std::move(e.writers);
+    out.captured = std::move(e.captured);
+    out.streams = std::move(e.streams);
+    return;
+  }
   Entry merged;
   for (const auto& r : out.ranges) merged.ranges.emplace(r.offset, r.offset + r.length);
   for (const auto& [start, end] : e.ranges) merge(merged, {start, end - start});
@@ -165,8 +175,9 @@ std::optional<KernelWrites> WriteLedger::take(std::uint64_t device, std::uint64_
       if (path.empty()) continue;
       auto it = by_path_.find(path_key(path));
       if (it == by_path_.end()) continue;
-      absorb(out ? *out : out.emplace(), std::move(it->second));
-      by_path_.erase(it);
+      if (steady_now() - it->second.updated <= kForgetAfter)
+        absorb(out ? *out : out.emplace(), std::move(it->second));
+      by_path_.erase(it);  // older: a name's change whose event never came (not this one's)
     }
   }
   return out;
@@ -182,7 +193,7 @@ std::optional<KernelWrites> WriteLedger::take_path(std::string_view path, WallTi
   auto it = by_path_.find(path_key(path));
   if (it == by_path_.end()) return std::nullopt;
   std::optional<KernelWrites> out;
-  absorb(out.emplace(), std::move(it->second));
+  if (steady_now() - it->second.updated <= kForgetAfter) absorb(out.emplace(), std::move(it->second));
   by_path_.erase(it);
   return out;
 }

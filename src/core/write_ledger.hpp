@@ -41,6 +41,7 @@ class WriteFeed {
 
 class WriteLedger {
  public:
+  static constexpr WallTimeNs kNoWait = -1;
   struct Limits {
     std::size_t max_files = 65536;
     std::size_t max_ranges = 64;
@@ -62,7 +63,8 @@ class WriteLedger {
   // Everything recorded for the file (stat()'s device and inode, and any of `paths`) since the
   // last take, merged, and forgets it. Waits (bounded) for the feed, if any, to hand over what it
   // has queued.
-  // `since`: when the change being analysed was seen (0: now).
+  // `since`: when the change being analysed was seen (0: now; kNoWait: take what is there, as a
+  // scan does: it reports files, not a moment's writes).
   std::optional<KernelWrites> take(std::uint64_t device, std::uint64_t inode,
                                    std::initializer_list<std::string_view> paths = {}, WallTimeNs since = 0);
   // By path only: a file that no longer exists (deleted) has no device and inode.

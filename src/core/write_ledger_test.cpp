@@ -141,6 +141,25 @@ TEST(WriteLedger, AFileKnownByInodeAndByNamesIsTakenAsOne) {
   EXPECT_FALSE(ledger.take(9, 9, {"C:/new.txt"}));
 }
 
+TEST(WriteLedger, AScanTakesWithoutWaitingForTheFeed) {
+  WriteLedger ledger;
+  auto feed = std::make_shared<QueuedWrites>(&ledger);
+  ledger.set_feed(feed);
+  EXPECT_FALSE(ledger.take(7, 8, {}, WriteLedger::kNoWait));
+  EXPECT_EQ(feed->calls, 0);
+  EXPECT_TRUE(ledger.take(7, 8, {}, wall_clock_now()));
+  EXPECT_EQ(feed->calls, 1);
+  ledger.set_feed(nullptr);
+}
+
+TEST(WriteLedger, ANamesEntryOlderThanAMinuteIsNotThisEvents) {
+  WriteLedger ledger;
+  ledger.set_tracer("etw", true);
+  ledger.add_path("C:/a.txt", {0, 1}, writer(1), steady_now() - std::chrono::minutes(2));
+  EXPECT_FALSE(ledger.take_path("C:/a.txt"));
+  EXPECT_EQ(ledger.files(), 0U) << "and it is dropped";
+}
+
 TEST(WriteLedger, NamesCountTowardsTheFileCap) {
   WriteLedger ledger(WriteLedger::Limits{2, 4, 4});
   EXPECT_TRUE(ledger.add(1, 1, {0, 1}, writer(1)));

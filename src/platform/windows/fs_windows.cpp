@@ -78,6 +78,11 @@ void read_owner(HANDLE h, FileMeta& m) {
   }
   Account account = account_of(owner);
   LocalFree(descriptor);
+  // uid holds a fingerprint of the SID (FNV-1a), compared with the baseline's like a uid, never
+  // shown: a new owner (takeown, icacls /setowner) is then a change of attributes.
+  std::uint32_t fingerprint = 2166136261U;
+  for (unsigned char c : account.sid) fingerprint = (fingerprint ^ c) * 16777619U;
+  m.uid = fingerprint;
   m.owner_id = std::move(account.sid);
   m.owner = std::move(account.name);
 }

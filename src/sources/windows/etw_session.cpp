@@ -176,7 +176,6 @@ void KernelFileSession::stop() {
 
 void WINAPI KernelFileSession::on_event(PEVENT_RECORD record) {
   auto* self = static_cast<KernelFileSession*>(record->UserContext);
-  self->last_timestamp_.store(record->EventHeader.TimeStamp.QuadPart, std::memory_order_relaxed);
   self->on_record_(*record);
 }
 

@@ -45,7 +45,6 @@ class KernelFileSession {
   void flush() const;
   bool consuming() const { return consuming_.load(); }  // ProcessTrace still running
   std::uint64_t buffers_delivered() const { return buffers_.load(); }
-  std::int64_t last_timestamp() const { return last_timestamp_.load(); }  // 100 ns since 1601
 
  private:
   KernelFileSession(std::wstring name, Callback on_record);
@@ -60,7 +59,6 @@ class KernelFileSession {
   std::atomic<bool> consuming_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> buffers_{0};
-  std::atomic<std::int64_t> last_timestamp_{0};
 };
 
 }  // namespace fimon

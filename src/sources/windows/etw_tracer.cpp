@@ -1,6 +1,8 @@
 #include "sources/windows/etw_tracer.hpp"
 
 #include <windows.h>
+// sddl.h needs windows.h's types first.
+#include <sddl.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -9,6 +11,8 @@
 
 #include "core/log.hpp"
 #include "platform/identity.hpp"
+#include "platform/windows/accounts.hpp"
+#include "platform/windows/wide.hpp"
 #include "sources/windows/etw_session.hpp"
 #include "sources/windows/kernel_file_tracker.hpp"
 
@@ -127,9 +131,16 @@ Result<std::unique_ptr<EtwTracer>> EtwTracer::start(const SourceContext& context
   std::unique_ptr<EtwTracer> t(new EtwTracer(context, stats));
   t->tracker_ = std::make_unique<KernelFileTracker>(
       *context.filter, *context.ledger, [](std::uint32_t pid) { return platform::lookup_process(pid); },
-      [] { return NtPathMap::from_system(); }, static_cast<std::uint32_t>(context.own_pid), stats);
+      [] { return NtPathMap::from_system(); }, static_cast<std::uint32_t>(context.own_pid), stats,
+      [](const std::string& sid) {
+        PSID binary = nullptr;
+        if (!ConvertStringSidToSidW(platform::to_wide(sid).c_str(), &binary)) return std::string();
+        std::string name = platform::account_of(binary).name;
+        LocalFree(binary);
+        return name;
+      });
+  if (auto s = t->open_session(); !s) return s.error();  // no other thread yet: no lock needed
   t->feed_ = std::make_shared<Feed>(t.get());
-  if (auto s = t->open_session(); !s) return s.error();
   context.ledger->set_tracer("etw", true);
   context.ledger->set_feed(t->feed_);
   t->watch_thread_ = std::thread([self = t.get()] { self->watch(); });
@@ -227,7 +238,9 @@ void EtwTracer::check() {
   }
   if (v.action == WatchVerdict::Action::kRestartSession) {
     session_.reset();
-    if (auto s = open_session(); !s) log::error(s.error().message());
+    if (auto s = open_session(); !s && log::should_log_occurrence(++restart_failures_)) {
+      log::error(s.error().message(), " (", restart_failures_, " failed restarts)");
+    }
   } else if (v.action == WatchVerdict::Action::kEnableProvider && !session_->enable_provider()) {
     log::error("etw: cannot enable Microsoft-Windows-Kernel-File again");
   }

@@ -52,6 +52,7 @@ class EtwTracer {
   std::thread watch_thread_;
   EtwWatchdog watchdog_;
   std::uint64_t blinded_checks_ = 0;
+  std::uint64_t restart_failures_ = 0;
 };
 
 }  // namespace fimon

@@ -52,7 +52,7 @@ struct KernelFileRecord {
   // From the header.
   std::uint32_t process_id = 0;
   std::uint32_t thread_id = 0;
-  std::int64_t timestamp = 0;  // 100 ns since 1601 (the session asks for system time)
+  std::int64_t timestamp = 0;  // 100 ns since 1601 (ProcessTrace converts the session's QPC stamps)
   std::string user_sid;        // from the SID extended item, when the session asked for it
   // From the payload; what an op does not carry stays 0 or empty.
   std::uint64_t irp = 0;

@@ -32,11 +32,13 @@ bool nt_success(std::uint32_t status) {
 }  // namespace
 
 KernelFileTracker::KernelFileTracker(const PathFilter& filter, WriteLedger& ledger, Resolver resolve,
-                                     PathMapSource paths, std::uint32_t own_pid, SourceStats* stats)
+                                     PathMapSource paths, std::uint32_t own_pid, SourceStats* stats,
+                                     AccountNamer name_account)
     : filter_(filter),
       ledger_(ledger),
       resolve_(std::move(resolve)),
       path_source_(std::move(paths)),
+      name_account_(std::move(name_account)),
       own_pid_(own_pid),
       source_stats_(stats) {}
 
@@ -48,7 +50,10 @@ std::optional<DriveFile> KernelFileTracker::name_of(const std::wstring& nt_path)
     paths_built_ = now;
     name = paths_.to_drive_path(nt_path);
   }
-  if (!name) ++stats_.unmapped_names;
+  if (!name) {
+    ++stats_.unmapped_names;
+    ++source_stats_->unresolved;  // published: a name the agent could not place
+  }
   return name;
 }
 
@@ -63,7 +68,12 @@ ProcessInfo KernelFileTracker::writer(std::uint32_t pid, const std::string& user
   if (!user_sid.empty() && user_sid != p.user_sid) {
     // The thread's token at the time (impersonation included) says who did it, not the process's.
     p.user_sid = user_sid;
-    p.user_name.clear();
+    auto known = account_names_.find(user_sid);
+    if (known == account_names_.end()) {
+      if (account_names_.size() >= kMaxProcesses) account_names_.clear();
+      known = account_names_.emplace(user_sid, name_account_ ? name_account_(user_sid) : std::string()).first;
+    }
+    p.user_name = known->second;
   }
   return p;
 }
@@ -71,18 +81,32 @@ ProcessInfo KernelFileTracker::writer(std::uint32_t pid, const std::string& user
 // Pending operations older than this (in the records' 100 ns units) never got their end: a lost
 // buffer, or an operation completed without one.
 constexpr std::int64_t kPendingLifetime = 30LL * 10'000'000;
+constexpr std::int64_t kEarlyEndWindow = 10'000'000;        // an end is at most 1 s ahead of its start
+constexpr std::int64_t kClosedLifetime = 2LL * 10'000'000;  // a cleaned-up file object kept 2 s
+constexpr std::int64_t kSweepEvery = 10'000'000;
+
+std::size_t KernelFileTracker::open_files() const {
+  return static_cast<std::size_t>(
+      std::count_if(files_.begin(), files_.end(), [](const auto& f) { return f.second.closed == 0; }));
+}
 
 void KernelFileTracker::forget_stale() {
   const std::size_t before = pending_.size();
   std::erase_if(pending_, [&](const auto& p) { return newest_ - p.second.started > kPendingLifetime; });
   if (pending_.size() >= kMaxPending) pending_.clear();  // all recent: a flood; start over
-  stats_.forgotten_irps += before - pending_.size();
+  const std::size_t forgotten = before - pending_.size();
+  stats_.forgotten_irps += forgotten;
+  source_stats_->traced_lost += forgotten;  // their ends (and so their ranges) were lost
+  std::erase_if(files_, [&](const auto& f) {
+    return f.second.closed != 0 && newest_ - f.second.closed > kClosedLifetime;
+  });
+  last_sweep_ = newest_;
 }
 
 void KernelFileTracker::expect_end(std::uint64_t irp, Pending pending) {
   // Its end may have come first, from another processor's buffer: it is no older than the start.
   for (auto& end : early_ends_) {
-    if (end.irp == irp && end.time >= pending.started) {
+    if (end.irp == irp && end.time >= pending.started && end.time - pending.started <= kEarlyEndWindow) {
       end.irp = 0;
       ++stats_.early_ends;
       complete(std::move(pending), end.information, end.status);
@@ -95,6 +119,7 @@ void KernelFileTracker::expect_end(std::uint64_t irp, Pending pending) {
 
 void KernelFileTracker::on_record(const KernelFileRecord& r) {
   newest_ = std::max(newest_, r.timestamp);
+  if (newest_ - last_sweep_ >= kSweepEvery) forget_stale();
   if (r.process_id == own_pid_ && r.op != KernelFileOp::kOperationEnd) return;
   Pending p;
   p.pid = r.process_id;
@@ -122,6 +147,7 @@ void KernelFileTracker::on_record(const KernelFileRecord& r) {
     case KernelFileOp::kWrite: {
       auto it = files_.find(r.file_object);
       if (it == files_.end()) return;  // outside the watched trees, or opened before we started
+      if (it->second.closed != 0 && r.timestamp > it->second.closed) return;  // after its cleanup
       ++source_stats_->traced_writes;
       if (r.io_flags & kIrpPagingIo) {
         ++stats_.paging_writes;  // the user write it flushes was seen (or was a store to a mapped view)
@@ -169,9 +195,14 @@ void KernelFileTracker::on_record(const KernelFileRecord& r) {
       return;
     }
     case KernelFileOp::kCleanup:
-    case KernelFileOp::kClose:
-      files_.erase(r.file_object);  // paging writes may follow a cleanup, and are skipped anyway
+    case KernelFileOp::kClose: {
+      // Kept a moment: a write made before the cleanup may still come from another processor's
+      // buffer. Paging writes after it are skipped anyway.
+      auto it = files_.find(r.file_object);
+      if (it != files_.end() && it->second.closed == 0)
+        it->second.closed = std::max<std::int64_t>(r.timestamp, 1);
       return;
+    }
     case KernelFileOp::kOperationEnd:
       on_end(r);
       return;
@@ -193,6 +224,11 @@ void KernelFileTracker::on_end(const KernelFileRecord& r) {
   }
   Pending p = std::move(it->second);
   pending_.erase(it);
+  if (r.timestamp - p.started > kPendingLifetime) {
+    ++stats_.forgotten_irps;  // this IRP's own end was lost: the address now serves another operation
+    ++source_stats_->traced_lost;
+    return;
+  }
   complete(std::move(p), r.extra_information, r.status);
 }
 
@@ -221,14 +257,15 @@ void KernelFileTracker::complete(Pending&& p, std::uint64_t information, std::ui
       break;
     case PendingKind::kNamed:
       if (!nt_success(status)) return;
-      if (!p.other_path.empty()) {
+      if (!p.other_path.empty() && p.renames) {
         // FilePath was the new name: the old one changed too, and the file object now has the new.
+        // (A new link leaves the original name as it was.)
         if (filter_.accepts(p.other_path) &&
             !ledger_.add_path(p.other_path, {}, writer(p.pid, p.user_sid), steady_now(), p.stream)) {
           ++source_stats_->traced_dropped;
         }
         auto f = files_.find(p.file_object);
-        if (p.renames && f != files_.end() && f->second.path == p.other_path) f->second.path = p.path;
+        if (f != files_.end() && f->second.path == p.other_path) f->second.path = p.path;
       }
       if (!filter_.accepts(p.path)) return;
       break;

@@ -2,7 +2,8 @@
 // write ledger, by path: which bytes each process wrote (Write, with the size the operation-end
 // says completed) and who created, overwrote, truncated, renamed, linked or deleted each name.
 // Names come from the Create that opened the file object; only files inside the watched trees are
-// followed. It never touches the disk: it runs on the ETW consumer thread, which must keep up.
+// followed. It never touches the disk: it runs on the ETW consumer thread, which must keep up (a
+// process or account is looked up once and cached).
 #pragma once
 
 #include <cstdint>
@@ -32,21 +33,23 @@ class KernelFileTracker {
  public:
   using Resolver = std::function<ProcessInfo(std::uint32_t pid)>;
   using PathMapSource = std::function<NtPathMap()>;
+  using AccountNamer = std::function<std::string(const std::string& sid)>;  // "DOMAIN\\name" or empty
 
   // `resolve` names a process (cached here); `paths` rebuilds the device map when a name's volume
   // is unknown (at most every 10 s). Records of `own_pid` are skipped: the agent's own reads.
   KernelFileTracker(const PathFilter& filter, WriteLedger& ledger, Resolver resolve, PathMapSource paths,
-                    std::uint32_t own_pid, SourceStats* stats);
+                    std::uint32_t own_pid, SourceStats* stats, AccountNamer name_account = {});
 
   void on_record(const KernelFileRecord& record);
   const KernelFileTrackerStats& stats() const { return stats_; }
-  std::size_t open_files() const { return files_.size(); }
+  std::size_t open_files() const;  // followed and not yet cleaned up
   std::size_t pending_operations() const { return pending_.size(); }
 
  private:
   struct OpenFile {
     std::string path;
     std::string stream;
+    std::int64_t closed = 0;  // the Cleanup's timestamp, once cleaned up
   };
   enum class PendingKind : std::uint8_t { kCreate, kWrite, kNamed, kResize };
   struct Pending {
@@ -81,6 +84,8 @@ class KernelFileTracker {
   WriteLedger& ledger_;
   Resolver resolve_;
   PathMapSource path_source_;
+  AccountNamer name_account_;
+  std::unordered_map<std::string, std::string> account_names_;  // by SID, for impersonating threads
   NtPathMap paths_;
   SteadyTime paths_built_{};
   std::uint32_t own_pid_;
@@ -90,7 +95,8 @@ class KernelFileTracker {
   std::unordered_map<std::uint64_t, Pending> pending_;  // by Irp, until its OperationEnd
   std::vector<EarlyEnd> early_ends_;                    // a ring of recent unmatched ends
   std::size_t early_next_ = 0;
-  std::int64_t newest_ = 0;  // the latest record timestamp seen
+  std::int64_t newest_ = 0;      // the latest record timestamp seen
+  std::int64_t last_sweep_ = 0;  // of stale operations and cleaned-up file objects
   struct CachedProcess {
     ProcessInfo info;
     SteadyTime looked_up;

@@ -149,7 +149,9 @@ class TrackerTest : public ::testing::Test {
               map.add(L"\\Device\\HarddiskVolume30", "D:");
               return map;
             },
-            kAgent, &stats_) {}
+            kAgent, &stats_,
+            [](const std::string& sid) { return sid == "S-1-5-21-9-9-9-500" ? "HOST\\Administrator" : ""; }) {
+  }
 
   void feed(Event&& e) { feed(e); }
   void feed(Event& e) {
@@ -262,7 +264,7 @@ TEST_F(TrackerTest, TheThreadsTokenNamesTheUserWhenItImpersonates) {
   ASSERT_TRUE(taken);
   ASSERT_EQ(taken->writers.size(), 1U);
   EXPECT_EQ(taken->writers[0].user_sid, "S-1-5-21-9-9-9-500");
-  EXPECT_TRUE(taken->writers[0].user_name.empty()) << "the process's user is not who wrote";
+  EXPECT_EQ(taken->writers[0].user_name, "HOST\\Administrator") << "the thread's user, not the process's";
 }
 
 TEST_F(TrackerTest, OnlyWatchedFilesOfOtherProcessesAreFollowed) {
@@ -370,6 +372,33 @@ TEST_F(TrackerTest, TheCacheManagerSettlingASizeIsNobodysChange) {
   feed(std::move(settle));
   feed(end(0x11, 0));
   EXPECT_FALSE(ledger_.take_path("C:/watched/a.txt"));
+}
+
+TEST_F(TrackerTest, AnOperationWhoseEndNeverCameIsForgottenAndCounted) {
+  constexpr std::int64_t kSecond = 10'000'000;
+  feed(create(0x10, 0xF1, on_volume(L"\\watched\\a.txt"), 1).at(kSecond));
+  feed(end(0x10, 1).at(kSecond));
+  feed(write(0x11, 0xF1, 0, 10).at(2 * kSecond));  // its end is lost with a buffer
+  feed(cleanup(0xF9).at(40 * kSecond));            // any record, 38 s later
+  EXPECT_EQ(tracker_.pending_operations(), 0U);
+  EXPECT_EQ(tracker_.stats().forgotten_irps, 1U);
+  EXPECT_EQ(stats_.traced_lost.load(), 1U) << "published as lost";
+  feed(end(0x11, 10).at(40 * kSecond));  // the IRP address now serves another operation
+  EXPECT_FALSE(ledger_.take_path("C:/watched/a.txt"));
+}
+
+TEST_F(TrackerTest, AWriteDeliveredAfterItsCleanupFromAnotherProcessorStillCounts) {
+  feed(create(0x10, 0xF1, on_volume(L"\\watched\\a.txt"), 1).at(100));
+  feed(end(0x10, 1).at(101));
+  feed(cleanup(0xF1).at(150));
+  EXPECT_EQ(tracker_.open_files(), 0U);
+  feed(write(0x11, 0xF1, 0, 10).at(120));  // made before the cleanup
+  feed(end(0x11, 10).at(121));
+  feed(write(0x12, 0xF1, 100, 10).at(200));  // after it: not this file's any more
+  feed(end(0x12, 10).at(201));
+  auto w = ledger_.take_path("C:/watched/a.txt");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(ranges(*w), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 10}}));
 }
 
 TEST(NtPathMap, MapsVolumeDevicesToDriveLetters) {
