@@ -90,6 +90,18 @@ def test_created_modified_renamed_deleted_reach_elasticsearch_with_hashes_and_ra
     assert any(r["offset"] <= 9000 < r["offset"] + r["length"] for r in ranges), ranges
     assert base64.b64decode(modified["fim"]["change"]["excerpt"]["base64"]).find(b"EDITED") >= 0
 
+    # A named stream: Wine keeps it as a file called "report.txt:note", and reports it so; the
+    # agent reports a modification of report.txt naming the stream (NTFS reports streams with
+    # FILE_ACTION_*_STREAM instead, not testable here). The main stream is unchanged.
+    (watched / "report.txt:note").write_bytes(b"hidden words")
+    docs = wine_agent.docs(lambda d: any(x["file"]["path"] == name(first) and x.get("fim", {}).get("streams")
+                                         for x in d), timeout=30)
+    (streamed,) = [x for x in docs if x["file"]["path"] == name(first) and x["fim"].get("streams")]
+    assert streamed["fim"]["streams"] == ["note"], streamed["fim"]
+    assert streamed["event"]["action"] == "modified"
+    assert streamed["file"]["hash"]["sha256"] == sha256(edited), "the main stream is what is hashed"
+    (watched / "report.txt:note").unlink()
+
     first.rename(moved)
     docs = wine_agent.docs(lambda d: any(x["file"]["path"] == name(moved) for x in d), timeout=30)
     (renamed,) = [x for x in docs if x["file"]["path"] == name(moved)]

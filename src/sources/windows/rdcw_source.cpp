@@ -266,11 +266,15 @@ void RdcwSource::handle_batch(Watch& w, std::size_t bytes) {
     if (offset + offsetof(FILE_NOTIFY_INFORMATION, FileName) + info->FileNameLength > bytes) break;
     ++stats_.events;
     auto [path, stream] = split_stream(w.root + (w.root.back() == '/' ? "" : "/") + relative_name(info));
-    switch (info->Action) {
+    // "file:stream" is a named stream of the file, whatever the action: a change of that file.
+    // (NTFS reports it with FILE_ACTION_*_STREAM; Wine, which keeps a stream as a file of that
+    // name, with the plain actions.)
+    const DWORD action = stream.empty() ? info->Action : kActionModifiedStream;
+    switch (action) {
       case kActionAddedStream:
       case kActionRemovedStream:
       case kActionModifiedStream:
-        emit(ChangeKind::kModified, path, {}, now, stream);  // a change of the file it belongs to
+        emit(ChangeKind::kModified, path, {}, now, stream);
         break;
       case FILE_ACTION_ADDED:
         emit(ChangeKind::kCreated, path, {}, now);
