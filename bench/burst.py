@@ -1,31 +1,34 @@
 #!/usr/bin/env python3
-"""The burst: N small files written by one process into a watched tree, with no agent and with fimon
-on each Linux backend, in one run (issue 6; issue 8 extends it to the peers).
+"""The burst: N small files written by one process into a watched tree, with no monitor, with each
+peer (inotifywait, fatrace, auditd) and with fimon on each Linux backend, in one run (issues 6, 8).
 
-For each configuration, on a fresh tree, state directory and data stream:
+For each configuration, on a fresh tree (and state directory and data stream for fimon):
   - the writer (burst_writer, C: 500 files per directory, 100 B - 3 KB each) is timed; its slowdown
-    is the ratio to the same writer with no agent, measured in the same run;
-  - the time from the writer's end until every file's `created` document is searchable;
-  - how many of those documents carry the sha256 of exactly what was written (computed here);
-  - the agent's CPU seconds (user + system, from /proc) and peak RSS (VmHWM).
-Prints a Markdown table. Nothing is asserted; --quick is the smoke run in the test suite.
-Needs root (eBPF, fanotify) and a reachable Elasticsearch (FIMON_ES_URL, default 127.0.0.1:9200).
+    is the ratio to the same writer with no monitor, measured in the same run;
+  - fimon: the time from the writer's end until every file's `created` document is searchable, and
+    how many carry the sha256 of exactly what was written (computed here);
+  - peers: how many of the files they reported at all (they hash nothing), once their output stops
+    growing;
+  - the monitor's CPU seconds (user + system, from /proc; auditd's include the kauditd thread) and
+    peak RSS (VmHWM); the dev Elasticsearch's CPU seconds beside fimon's.
+Needs root (eBPF, fanotify, audit) and a reachable Elasticsearch (FIMON_ES_URL).
 """
 import argparse
 import hashlib
-import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib as bl  # noqa: E402
+
+FIMON_BACKENDS = ("ebpf", "fanotify", "inotify")
+PEERS = ("inotifywait", "fatrace", "auditd")
 
 
 def content(i):
@@ -35,130 +38,226 @@ def content(i):
     return line * (target // len(line))
 
 
-def es_request(url, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url + path, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+def expected_paths(tree, n):
+    return {f"{tree}/d{i // 500:03d}/f{i:06d}": i for i in range(n)}
 
 
 CREATED_FILES = {"bool": {"filter": [{"term": {"event.action": "created"}}, {"term": {"file.type": "file"}}]}}
 
 
 def created_count(url, stream):
-    es_request(url, "POST", f"/{stream}/_refresh")
-    status, res = es_request(url, "POST", f"/{stream}/_count", {"query": CREATED_FILES})
+    bl.es_request(url, "POST", f"/{stream}/_refresh")
+    status, res = bl.es_request(url, "POST", f"/{stream}/_count", {"query": CREATED_FILES})
     return res["count"] if status == 200 else 0
 
 
-def correct_hashes(url, stream, root, n):
+def correct_hashes(url, stream, tree, n):
     """How many files have exactly one `created` document with the right sha256."""
-    expected = {f"{root}/d{i // 500:03d}/f{i:06d}": hashlib.sha256(content(i)).hexdigest() for i in range(n)}
     seen = {}
-    status, res = es_request(url, "POST", f"/{stream}/_search?scroll=1m", {
-        "size": 5000, "query": CREATED_FILES, "_source": ["file.path", "file.hash.sha256"]})
-    while status == 200 and res["hits"]["hits"]:
-        for hit in res["hits"]["hits"]:
-            f = hit["_source"]["file"]
-            seen.setdefault(f["path"], []).append(f.get("hash", {}).get("sha256"))
-        status, res = es_request(url, "POST", "/_search/scroll", {"scroll": "1m", "scroll_id": res["_scroll_id"]})
-    return sum(1 for path, digest in expected.items() if seen.get(path) == [digest])
+    for src in bl.scroll(url, stream, CREATED_FILES, ["file.path", "file.hash.sha256"]):
+        f = src["file"]
+        seen.setdefault(f["path"], []).append(f.get("hash", {}).get("sha256"))
+    return sum(1 for path, i in expected_paths(tree, n).items()
+               if seen.get(path) == [hashlib.sha256(content(i)).hexdigest()])
 
 
-def agent_usage(pid):
-    """(CPU seconds, peak RSS bytes) of a running process."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    with open(f"/proc/{pid}/status") as f:
-        hwm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
-    return cpu, hwm
-
-
-def es_cpu_seconds():
-    """CPU seconds of the local dev Elasticsearch so far (it shares the machine), or None."""
-    pidfile = Path(os.environ.get("FIMON_ES_HOME", "/tmp/fimon-es-9200")) / "es.pid"
-    try:
-        return agent_usage(int(pidfile.read_text().strip()))[0]
-    except (OSError, ValueError):
-        return None
-
-
-def run_config(args, backend, work):
-    root = Path(tempfile.mkdtemp(prefix="burst-", dir=work))
-    tree, state = root / "tree", root / "state"
-    tree.mkdir()
-    stream = f"logs-fimon.file-burst{uuid.uuid4().hex[:10]}"
-    agent = None
-    if backend != "none":
-        log = open(root / "agent.log", "wb")
-        agent = subprocess.Popen([args.fimon, "run", "--watch", str(tree), "--state-dir", str(state), "--es-url",
-                                  args.es_url, "--data-stream", stream, "--backend", backend],
-                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while b"running:" not in (root / "agent.log").read_bytes():
-            if agent.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"burst: the {backend} agent did not start:\n{(root / 'agent.log').read_text()}")
-            time.sleep(0.05)
+def run_writer(opts, tree):
     os.sync()  # the previous configuration's writeback must not slow this writer down
     time.sleep(1)
-    es_before = es_cpu_seconds()
-    writer = subprocess.run([args.writer, str(tree), str(args.files)], check=True, capture_output=True, text=True)
-    written = float(writer.stdout.strip())
-    row = {"backend": backend, "writer_s": written}
-    if agent is not None:
-        end = time.monotonic()
-        deadline = end + args.timeout
-        while created_count(args.es_url, stream) < args.files and time.monotonic() < deadline:
-            time.sleep(0.5)
-        row["searchable_s"] = time.monotonic() - end
-        row["cpu_s"], row["rss"] = agent_usage(agent.pid)
-        es_after = es_cpu_seconds()
-        row["es_cpu_s"] = es_after - es_before if es_before is not None and es_after is not None else None
-        agent.send_signal(signal.SIGINT)
-        agent.wait(timeout=60)
-        row["correct"] = correct_hashes(args.es_url, stream, tree, args.files)
-    shutil.rmtree(root, ignore_errors=True)
-    os.sync()
+    out = subprocess.run([opts.writer, str(tree), str(opts.files)], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
+class Peer:
+    """A peer monitor started before the writer; counts the files it reported afterwards."""
+
+    def __init__(self, name, tree, work):
+        self.name, self.tree, self.out = name, tree, work / f"{name}.out"
+        self.procs, self.extra_pids = [], []
+        getattr(self, f"start_{name}")(work)
+
+    def start_inotifywait(self, work):
+        err = work / "inotifywait.err"
+        self.procs.append(subprocess.Popen(
+            ["inotifywait", "-m", "-r", "-e", "create", "-e", "close_write", "--format", "%w%f", "-o",
+             str(self.out), str(self.tree)], stderr=open(err, "wb"), stdout=subprocess.DEVNULL))
+        bl.wait_until(lambda: b"Watches established" in err.read_bytes(), 30, 0.05)
+
+    def start_fatrace(self, work):
+        # Whole-system, as fatrace works; the count below keeps the tree's files only.
+        self.procs.append(subprocess.Popen(["fatrace", "-f", "CW", "-o", str(self.out)],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(1.5)  # fatrace says nothing when its marks are in place
+
+    def start_auditd(self, work):
+        # A private auditd: its own log (no rotation to lose records), a large kernel backlog as an
+        # admin would set for a file watch, and one recursive watch rule on the tree. When the
+        # host's own auditd runs, it is used instead and its log is read from where it stood.
+        self.offset = 0
+        if self.audit_status("pid"):
+            self.out = Path("/var/log/audit/audit.log")
+            self.offset = self.size()
+            self.extra_pids = [self.audit_status("pid")]
+        else:
+            self.start_private_auditd(work)
+        subprocess.run(["auditctl", "-b", "8192", "-e", "1"], check=True, capture_output=True)
+        subprocess.run(["auditctl", "-w", str(self.tree), "-p", "wa", "-k", "fimonbench"], check=True,
+                       capture_output=True)
+        self.lost_before = self.audit_status("lost")
+        kauditd = subprocess.run(["pgrep", "-x", "kauditd"], capture_output=True, text=True).stdout.split()
+        self.extra_pids += [int(p) for p in kauditd]
+
+    def start_private_auditd(self, work):
+        conf_dir = work / "audit"
+        conf_dir.mkdir()
+        conf = Path("/etc/audit/auditd.conf").read_text()
+        conf = re.sub(r"(?m)^log_file = .*$", f"log_file = {self.out}", conf)
+        conf = re.sub(r"(?m)^max_log_file_action = .*$", "max_log_file_action = IGNORE", conf)
+        conf = re.sub(r"(?m)^log_format = .*$", "log_format = RAW", conf)
+        (conf_dir / "auditd.conf").write_text(conf)
+        os.chmod(conf_dir / "auditd.conf", 0o640)
+        self.procs.append(subprocess.Popen(["auditd", "-n", "-c", str(conf_dir)],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        bl.wait_until(lambda: self.audit_status("pid") == self.procs[0].pid, 10, 0.1)
+
+    @staticmethod
+    def audit_status(key):
+        out = subprocess.run(["auditctl", "-s"], capture_output=True, text=True).stdout
+        m = re.search(rf"(?m)^{key} (\d+)", out)
+        return int(m.group(1)) if m else 0
+
+    def cpu_and_rss(self):
+        cpu = hwm = 0
+        for pid in [p.pid for p in self.procs] + self.extra_pids:
+            c, _, h = bl.proc_usage(pid)
+            cpu, hwm = cpu + c, max(hwm, h)
+        return cpu, hwm
+
+    def size(self):
+        return self.out.stat().st_size - getattr(self, "offset", 0) if self.out.exists() else 0
+
+    def seen(self, expected):
+        names = set()
+        text = ""
+        if self.out.exists():
+            with open(self.out, "rb") as f:
+                f.seek(getattr(self, "offset", 0))
+                text = f.read().decode(errors="replace")
+        if self.name == "inotifywait":
+            names = set(text.splitlines())
+        elif self.name == "fatrace":
+            names = {line.split(": ", 1)[1].split(" ", 1)[1] for line in text.splitlines() if ": " in line}
+        elif self.name == "auditd":
+            names = set(re.findall(r'type=PATH .*?name="([^"]+)"', text))
+        return sum(1 for p in expected if p in names)
+
+    def stop(self):
+        notes = []
+        if self.name == "auditd":
+            lost = self.audit_status("lost") - self.lost_before
+            if lost:
+                notes.append(f"auditd: the kernel lost {lost:,} audit records (backlog 8192)")
+            subprocess.run(["auditctl", "-W", str(self.tree), "-p", "wa", "-k", "fimonbench"], capture_output=True)
+            if self.procs:  # only a private auditd is turned off again
+                subprocess.run(["auditctl", "-e", "0"], capture_output=True)
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        return notes
+
+
+def run_config(opts, monitor):
+    root = bl.work_dir("burst")
+    tree = root / "tree"
+    tree.mkdir()
+    row = {"monitor": monitor}
+    try:
+        if monitor == "none":
+            row["writer_s"] = run_writer(opts, tree)
+        elif monitor in PEERS:
+            peer = Peer(monitor, tree, root)
+            try:
+                row["writer_s"] = run_writer(opts, tree)
+                end = time.monotonic()
+                bl.wait_quiet(peer.size, 2.0, opts.burst_timeout)
+                row["settled_s"] = time.monotonic() - end
+                row["cpu_s"], row["rss"] = peer.cpu_and_rss()
+            finally:
+                row["notes"] = peer.stop()
+            row["seen"] = peer.seen(expected_paths(tree, opts.files))
+        else:
+            agent = bl.Agent(opts, root, tree, monitor, tag="burst")
+            try:
+                es_before = bl.es_cpu_seconds()
+                row["writer_s"] = run_writer(opts, tree)
+                end = time.monotonic()
+                bl.wait_until(lambda: created_count(opts.es_url, agent.stream) >= opts.files, opts.burst_timeout)
+                row["settled_s"] = time.monotonic() - end
+                row["cpu_s"], _, row["rss"] = agent.usage()
+                es_after = bl.es_cpu_seconds()
+                row["es_cpu_s"] = es_after - es_before if None not in (es_before, es_after) else None
+            finally:
+                agent.stop()
+            row["correct"] = correct_hashes(opts.es_url, agent.stream, tree, opts.files)
+            row["seen"] = created_count(opts.es_url, agent.stream)
+    finally:
+        bl.remove(root)
+        os.sync()
     return row
+
+
+def run(opts, out_dir=None):
+    monitors = ["none"] + [m for m in opts.monitors.split(",") if m and m != "none"]
+    rows = [run_config(opts, m) for m in monitors]
+    base = rows[0]["writer_s"]
+    n = opts.files
+    table, notes = [], []
+    for r in rows:
+        if r["monitor"] == "none":
+            table.append(["no monitor", f"{r['writer_s']:.2f}", "1.00x", "-", "-", "-", "-", "-", "-"])
+            continue
+        fimon = "correct" in r
+        es_cpu = f"{r['es_cpu_s']:.1f}" if r.get("es_cpu_s") is not None else "-"
+        table.append([f"fimon {r['monitor']}" if fimon else r["monitor"], f"{r['writer_s']:.2f}",
+                      f"{r['writer_s'] / base:.2f}x", f"{r['seen']:,} / {n:,}",
+                      f"{r['correct']:,} / {n:,}" if fimon else "no hashes",
+                      f"{r['settled_s']:.1f} s", f"{r['cpu_s']:.1f}", f"{r['rss'] / bl.MIB:.0f} MiB", es_cpu])
+        notes += r.get("notes", [])
+    notes.append("searchable/settled: fimon, until the last `created` document is searchable; a peer, until its "
+                 "output has not grown for 2 s (the 2 s included)")
+    plot = bl.bar_plot(out_dir, "burst-slowdown", f"Burst of {n:,} files: writer slowdown (lower is better)",
+                       "writer time / no monitor", [t[0] for t in table], [r["writer_s"] / base for r in rows])
+    return bl.Section(
+        f"Burst: {n:,} small files from one process",
+        f"{n:,} files of 100 B–3 KB in directories of 500, written by one C process (bench/burst_writer.cpp) "
+        "into a watched tree; every monitor in the same run, each on a fresh tree.",
+        ["monitor", "writer s", "slowdown", "files reported", "correct sha256 in ES", "searchable / settled after",
+         "monitor CPU s", "peak RSS", "Elasticsearch CPU s"], table, notes, [p for p in [plot] if p])
+
+
+def add_arguments(p):
+    p.add_argument("--files", type=int, default=100_000)
+    p.add_argument("--monitors", default=",".join(FIMON_BACKENDS + PEERS))
+    p.add_argument("--writer", default=str(bl.REPO / "build" / "dev" / "fimon_bench_burst_writer"))
+    p.add_argument("--burst-timeout", type=float, default=300, help="seconds to wait for the last document")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--files", type=int, default=100_000)
-    p.add_argument("--backends", default="none,ebpf,fanotify,inotify")
-    p.add_argument("--fimon", default=str(REPO / "build" / "dev" / "fimon"))
-    p.add_argument("--writer", default=str(REPO / "build" / "dev" / "fimon_bench_burst_writer"))
+    add_arguments(p)
+    p.add_argument("--fimon", default=str(bl.REPO / "build" / "dev" / "fimon"))
     p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
-    p.add_argument("--timeout", type=float, default=300, help="seconds to wait for the last document")
     p.add_argument("--quick", action="store_true", help="2,000 files: the smoke run")
-    args = p.parse_args()
-    if args.quick:
-        args.files, args.timeout = 2000, 60
-    backends = args.backends.split(",")
-    if "none" not in backends:
-        backends.insert(0, "none")
-    work = tempfile.mkdtemp(prefix="fimon-burst-", dir="/var/tmp")
-    try:
-        rows = [run_config(args, b, work) for b in backends]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    base = rows[0]["writer_s"]
-    print(f"Burst: {args.files:,} files by one process (burst_writer), {os.cpu_count()} CPUs\n")
-    print("| backend | writer s | slowdown | correct sha256 in ES | searchable after writer end | agent CPU s | agent peak RSS | Elasticsearch CPU s |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        if r["backend"] == "none":
-            print(f"| no agent | {r['writer_s']:.2f} | 1.00x | - | - | - | - | - |")
-            continue
-        es_cpu = "-" if r["es_cpu_s"] is None else f"{r['es_cpu_s']:.1f}"
-        print(f"| {r['backend']} | {r['writer_s']:.2f} | {r['writer_s'] / base:.2f}x | "
-              f"{r['correct']:,} / {args.files:,} | {r['searchable_s']:.1f} s | {r['cpu_s']:.1f} | "
-              f"{r['rss'] / (1 << 20):.0f} MiB | {es_cpu} |")
+    opts = p.parse_args()
+    if opts.quick:
+        opts.files, opts.burst_timeout = 2000, 60
+    missing = [m for m in opts.monitors.split(",") if m in PEERS and not shutil.which(m)]
+    if missing:
+        sys.exit(f"burst: not installed: {', '.join(missing)} (scripts/bootstrap installs them)")
+    print(run(opts).markdown())
 
 
 if __name__ == "__main__":
