@@ -45,6 +45,7 @@ def run(opts, out_dir=None):
         state_bytes = dir_bytes(work / f"state-{opts.idle_backend}")
     finally:
         agent.stop()
+        bl.delete_stream(opts.es_url, agent.stream)
         bl.remove(work)
     n = opts.idle_files
     rows = [[f"{n:,}", opts.idle_backend, f"{scan_s:.1f} s ({n / scan_s:,.0f} files/s)",
@@ -69,6 +70,7 @@ def main():
     p.add_argument("--writer", default=str(bl.REPO / "build" / "dev" / "fimon_bench_burst_writer"))
     p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
     opts = p.parse_args()
+    bl.install_template(opts)
     print(run(opts).markdown())
 
 

@@ -95,6 +95,7 @@ def run(opts, out_dir=None):
         cpu_s, _, hwm = agent.usage()
     finally:
         agent.stop()
+        bl.delete_stream(opts.es_url, agent.stream)
         bl.remove(work)
     notes = [f"agent peak RSS {hwm / bl.MIB:.0f} MiB; agent CPU {cpu_s:.1f} s in all (baseline of the file included)"]
     if agent_times:
@@ -124,6 +125,7 @@ def main():
     p.add_argument("--fimon", default=str(bl.REPO / "build" / "dev" / "fimon"))
     p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
     opts = p.parse_args()
+    bl.install_template(opts)
     print(run(opts).markdown())
 
 

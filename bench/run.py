@@ -60,6 +60,8 @@ def main():
     p.add_argument("--quick", action="store_true", help="the smoke run: tiny sizes, seconds")
     p.add_argument("--fimon", default=str(bl.REPO / "build" / "dev" / "fimon"))
     p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
+    p.add_argument("--agent-arg", action="append", metavar="ARG",
+                   help="extra option for every `fimon run` (repeatable), e.g. --agent-arg=--workers=4")
     p.add_argument("--workdir", help=argparse.SUPPRESS)
     for module in SCENARIOS.values():
         module.add_arguments(p)
@@ -78,6 +80,7 @@ def main():
     status, _ = bl.es_request(opts.es_url, "GET", "/_cluster/health", timeout=10) if opts.es_url else (0, None)
     if status != 200:
         sys.exit(f"bench: no Elasticsearch at {opts.es_url} (scripts/dev-elasticsearch start)")
+    bl.install_template(opts)
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
 
