@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "sinks/elasticsearch/batch_timing.hpp"
 #include "sinks/queue/memory_queue.hpp"
 
 namespace fimon {
@@ -111,13 +112,15 @@ void ElasticsearchSink::close(std::uint64_t deadline_ms) {
 
 void ElasticsearchSink::run() {
   const auto interval = std::chrono::milliseconds(options_.flush_interval_ms);
+  SteadyTime last_request{};
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    // Wait for a first document, then up to the flush interval for the batch to fill.
+    // Wait for a first document, then for the batch to fill until it is due (batch_timing.hpp).
     wake_shipper_.wait(lock, [this] { return queue_->unread() > 0 || closing_; });
     if (closing_ && (queue_->unread() == 0 || steady_now() >= deadline_)) return;
-    wake_shipper_.wait_until(lock, steady_now() + interval,
+    wake_shipper_.wait_until(lock, partial_batch_due(steady_now(), last_request, interval),
                              [this] { return queue_->unread() >= options_.max_docs || closing_; });
+    last_request = steady_now();
     lock.unlock();
     QueuePosition end;
     std::vector<Document> batch = queue_->read(options_.max_docs, options_.max_bytes, &end);

@@ -2,7 +2,8 @@
 //
 // Documents go through a DocumentQueue: the durable spool for the agent (they survive outages,
 // crashes and restarts and are acknowledged only once Elasticsearch has them), or a bounded queue
-// in memory. Batches close on document count, byte size or the flush interval. Per item:
+// in memory. Batches close on document count, byte size or time: a partial batch goes out after
+// a 50 ms linger, but at most once per flush interval (batch_timing.hpp). Per item:
 // delivered and 409 (already there: ids are deterministic) are done; 429/5xx and transport
 // failures are retried with exponential backoff and jitter; a 413 splits the batch; other 4xx
 // are refused for good and go to the dead-letter file with Elasticsearch's reason. When the queue
@@ -33,7 +34,7 @@ struct ElasticsearchSinkOptions {
   std::string index;  // data stream or index name
   std::size_t max_docs = 1000;
   std::size_t max_bytes = std::size_t{5} << 20;
-  std::uint64_t flush_interval_ms = 1000;
+  std::uint64_t flush_interval_ms = 500;
   std::unique_ptr<DocumentQueue> queue;  // null: in memory, `queue_capacity` documents
   std::size_t queue_capacity = 20000;
   std::string dead_letter_path;  // empty: refused documents are only counted and logged
