@@ -32,6 +32,33 @@ def test_inotify_backend_reports_creates_in_new_directories(fimon_bin, es, strea
         agent.stop()
 
 
+@pytest.mark.parametrize("backend", ["fanotify", "ebpf"])
+def test_files_of_a_renamed_directory_get_its_new_path(backend, fimon_bin, es, stream, tree):
+    # The source caches directory paths between events: a directory rename must not leave files
+    # written afterwards under the old name, nor a rename of an ancestor two levels up.
+    watched, state = tree
+    agent = Agent(fimon_bin, es, stream, watched, state, backend=backend)
+    try:
+        (watched / "top" / "old").mkdir(parents=True)
+        (watched / "top" / "old" / "a").write_bytes(b"a")
+        agent.docs(lambda d: by_path(d, watched / "top" / "old" / "a"))
+        os.rename(watched / "top" / "old", watched / "top" / "new")
+        (watched / "top" / "new" / "b").write_bytes(b"b")
+        os.rename(watched / "top", watched / "upper")
+        (watched / "upper" / "new" / "c").write_bytes(b"c")
+        # b is named where it was when the agent read its event: under top/new, or under upper/new
+        # when the second rename came first. Never under the old name the cache once held.
+        b_paths = [watched / "top" / "new" / "b", watched / "upper" / "new" / "b"]
+        c_path = watched / "upper" / "new" / "c"
+        docs = agent.docs(lambda d: by_path(d, c_path) and any(by_path(d, p) for p in b_paths))
+        paths = {d["file"]["path"] for d in docs}
+        assert not any("/old/" in p for p in paths if p.endswith(("/b", "/c"))), paths
+        (c,) = [d for d in by_path(docs, c_path) if d["event"]["action"] == "created"]
+        assert c["file"]["hash"]["sha256"] == hashlib.sha256(b"c").hexdigest()
+    finally:
+        agent.stop()
+
+
 @pytest.fixture
 def tiny_kernel_queues():
     """Shrinks the kernel queues so a paused agent overflows them; restores them afterwards."""

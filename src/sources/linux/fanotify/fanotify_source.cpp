@@ -190,6 +190,14 @@ void FanotifySource::stop() {
 bool FanotifySource::resolve_dir(const Fsid& fsid, void* handle, std::string* path) {
   auto it = mount_fds_.find(fsid);
   if (it == mount_fds_.end()) return false;
+  const auto* fh = static_cast<const file_handle*>(handle);
+  std::string key(reinterpret_cast<const char*>(&fsid), sizeof fsid);
+  key.append(reinterpret_cast<const char*>(&fh->handle_type), sizeof fh->handle_type);
+  key.append(reinterpret_cast<const char*>(fh->f_handle), fh->handle_bytes);
+  if (auto cached = dir_paths_.find(key)) {
+    *path = std::move(*cached);
+    return true;
+  }
   const int fd = open_by_handle_at(it->second, static_cast<file_handle*>(handle), O_PATH | O_CLOEXEC);
   if (fd < 0) return false;  // directory gone since (ESTALE)
   char link[64];
@@ -200,6 +208,7 @@ bool FanotifySource::resolve_dir(const Fsid& fsid, void* handle, std::string* pa
   if (n <= 0 || static_cast<std::size_t>(n) >= target.size()) return false;
   target.resize(static_cast<std::size_t>(n));
   if (target.size() > 10 && target.compare(target.size() - 10, 10, " (deleted)") == 0) return false;
+  dir_paths_.put(key, target);
   *path = std::move(target);
   return true;
 }
@@ -225,6 +234,7 @@ void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir,
 
 void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
   const WallTimeNs now = wall_clock_now();
+  dir_paths_.expire(now);
   // Records carrying file handles are only 4-byte aligned and the metadata holds a u64, so each
   // metadata header is copied out rather than read in place (UBSan: misaligned access).
   std::size_t offset = 0;
@@ -252,6 +262,7 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
                   " times so far): events were lost; rescanning");
       }
       reconciler_->request(last_read_ - kGapSlackNs);
+      dir_paths_.clear();  // a directory rename may be among the lost events
       continue;
     }
 
@@ -301,6 +312,9 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
       p += header->len;
     }
     if (pidfd >= 0) close(pidfd);
+    // A renamed directory moves every path below it: resolve afresh from the next event on.
+    if ((meta->mask & FAN_ONDIR) && (meta->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)))
+      dir_paths_.clear();
 
     if (unresolved && !have_path && !have_old && !have_new) {
       if (log::should_log_occurrence(++stats_.unresolved)) {

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "sources/linux/ebpf/write_tracer.hpp"
+#include "sources/linux/fanotify/dir_path_cache.hpp"
 #include "sources/linux/kernel_queue_reader.hpp"
 #include "sources/scan/reconciler.hpp"
 #include "sources/source.hpp"
@@ -47,6 +48,7 @@ class FanotifySource final : public Source {
   int fan_fd_;
   bool has_rename_;
   std::map<Fsid, int> mount_fds_;  // one open directory per marked filesystem, for open_by_handle_at
+  DirPathCache dir_paths_;         // reader thread only
   std::vector<std::string> skipped_mounts_;
   std::unique_ptr<Reconciler> reconciler_;
   WallTimeNs last_read_ = 0;
