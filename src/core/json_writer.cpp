@@ -7,37 +7,67 @@
 
 namespace fimon {
 
-void append_json_string(std::string& out, std::string_view s) {
-  const std::string valid = is_valid_utf8(s) ? std::string() : to_valid_utf8(s);
-  const std::string_view text = valid.empty() ? s : std::string_view(valid);
-  out += '"';
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
+namespace {
+
+// Bytes that go into a JSON string as they are: printable ASCII except the quote and backslash.
+bool is_plain(unsigned char c) {
+  return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+void append_escaped(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default: {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
     }
+  }
+}
+
+}  // namespace
+
+// One pass: runs of plain bytes are appended whole, UTF-8 sequences checked as they come; text
+// that is not UTF-8 after all is encoded again from its repaired copy (rare: names are escaped
+// before they get here).
+void append_json_string(std::string& out, std::string_view s) {
+  const std::size_t start = out.size();
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t run = i;
+    while (run < s.size() && is_plain(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      append_escaped(out, c);
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(s, i);
+    if (len == 0) {
+      out.resize(start);
+      append_json_string(out, to_valid_utf8(s));
+      return;
+    }
+    out.append(s.data() + i, len);
+    i += len;
   }
   out += '"';
 }

@@ -28,6 +28,21 @@ TEST(JsonWriter, NeverEmitsInvalidUtf8) {
   EXPECT_EQ(doc["k"], "bad\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+TEST(JsonWriter, KeepsValidMultiByteTextAsItIs) {
+  JsonWriter w;
+  w.begin_array().value("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91 \"x\"").end_array();
+  EXPECT_EQ(w.str(), "[\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91 \\\"x\\\"\"]");
+}
+
+TEST(JsonWriter, AnInvalidByteLateInTheTextRestartsFromTheRepairedCopy) {
+  // The string is half written (escapes included) when the bad byte shows: nothing of that half
+  // may stay behind.
+  JsonWriter w;
+  w.begin_array().value("ok").value("a\"\xC3\xA9\n\xC3(").end_array();
+  EXPECT_EQ(w.str(), "[\"ok\",\"a\\\"\xC3\xA9\\n\xEF\xBF\xBD(\"]");
+  EXPECT_FALSE(nlohmann::json::parse(w.str(), nullptr, false).is_discarded());
+}
+
 TEST(JsonWriter, NonFiniteNumbersBecomeNull) {
   JsonWriter w;
   w.begin_array().value(1.5).value(std::numeric_limits<double>::infinity()).end_array();
