@@ -1,5 +1,6 @@
 #include "sources/linux/ebpf/ring_cursor.hpp"
 
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -16,17 +17,25 @@ Result<std::shared_ptr<RingCursor>> RingCursor::map(int ring_fd) {
   // mapping holds its own reference to the ring, so it outlives the map's file descriptor.
   void* pages = mmap(nullptr, 2 * page, PROT_READ, MAP_SHARED, ring_fd, 0);
   if (pages == MAP_FAILED) return platform::errno_error(errno, "cannot map the ring buffer's positions");
-  return std::shared_ptr<RingCursor>(new RingCursor(pages, page));
+  const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd < 0) {
+    const int err = errno;
+    munmap(pages, 2 * page);
+    return platform::errno_error(err, "eventfd for the ring reader");
+  }
+  return std::shared_ptr<RingCursor>(new RingCursor(pages, page, wake_fd));
 }
 
-RingCursor::RingCursor(void* pages, std::size_t page_size)
+RingCursor::RingCursor(void* pages, std::size_t page_size, int wake_fd)
     : pages_(pages),
       page_size_(page_size),
       consumer_(static_cast<const unsigned long*>(pages)),
-      producer_(reinterpret_cast<const unsigned long*>(static_cast<const char*>(pages) + page_size)) {}
+      producer_(reinterpret_cast<const unsigned long*>(static_cast<const char*>(pages) + page_size)),
+      wake_fd_(wake_fd) {}
 
 RingCursor::~RingCursor() {
   munmap(pages_, 2 * page_size_);
+  ::close(wake_fd_);
 }
 
 bool RingCursor::passed(unsigned long target) const {
@@ -39,6 +48,9 @@ bool RingCursor::passed(unsigned long target) const {
 bool RingCursor::catch_up(WallTimeNs /*since*/, std::chrono::milliseconds limit) {
   const unsigned long target = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
   if (passed(target)) return true;  // the usual case: nothing queued, nothing to wait for
+  // Unwoken (a full eventfd counter), the reader still passes within its poll interval.
+  const std::uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof one);
   std::unique_lock lock(mutex_);
   if (moved_.wait_for(lock, limit, [&] { return closed_ || passed(target); })) return true;
   static std::uint64_t late = 0;  // under mutex_

@@ -24,19 +24,23 @@ class RingCursor final : public WriteFeed {
   RingCursor& operator=(const RingCursor&) = delete;
 
   bool catch_up(WallTimeNs since, std::chrono::milliseconds limit) override;
+  // The kernel does not wake the reader for each record (fimon.bpf.c, submit_flags): a waiting
+  // analysis does, through this eventfd, which the reader polls beside the ring.
+  int wake_fd() const { return wake_fd_; }
   // The reader calls this after each pass over the ring.
   void advanced();
   // The reader has stopped: waiting for it would be in vain.
   void close();
 
  private:
-  RingCursor(void* pages, std::size_t page_size);
+  RingCursor(void* pages, std::size_t page_size, int wake_fd);
   bool passed(unsigned long target) const;
 
   void* pages_;
   std::size_t page_size_;
   const unsigned long* consumer_;
   const unsigned long* producer_;
+  int wake_fd_;
   std::mutex mutex_;
   std::condition_variable moved_;
   bool closed_ = false;

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <glob.h>
 #include <linux/types.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -31,7 +32,7 @@
 namespace fimon {
 namespace {
 
-constexpr int kPollMs = 100;
+constexpr int kPollMs = 50;  // how stale the ledger may be when nothing wakes us
 
 // libbpf explains refusals (verifier logs, missing tracepoints) at length: debug level only.
 int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) {
@@ -214,10 +215,27 @@ std::uint64_t WriteTracer::kernel_drops() const {
   return value;
 }
 
+// The kernel wakes the ring's epoll set only when the ring fills up (fimon.bpf.c, submit_flags); an
+// analysis waiting for the ledger wakes us through the cursor's eventfd; otherwise each pass ends
+// at the poll interval. Every pass consumes whatever is queued.
+int WriteTracer::wait_and_consume() {
+  if (!cursor_) {
+    const int n = ring_buffer__poll(ring_, kPollMs);
+    return n < 0 ? n : ring_buffer__consume(ring_);
+  }
+  pollfd fds[2] = {{ring_buffer__epoll_fd(ring_), POLLIN, 0}, {cursor_->wake_fd(), POLLIN, 0}};
+  if (poll(fds, 2, kPollMs) < 0 && errno != EINTR) return -errno;
+  if (fds[1].revents & POLLIN) {
+    std::uint64_t count = 0;
+    (void)!read(cursor_->wake_fd(), &count, sizeof count);
+  }
+  return ring_buffer__consume(ring_);
+}
+
 void WriteTracer::run() {
   auto next_drop_check = steady_now();
   while (!stopping_) {
-    const int n = ring_buffer__poll(ring_, kPollMs);
+    const int n = wait_and_consume();
     if (n < 0 && n != -EINTR) {
       log::error("ebpf: reading the ring buffer failed: ", errno_text(n));
       if (cursor_) cursor_->close();

@@ -76,6 +76,7 @@ class WriteTracer {
   std::uint64_t kernel_drops() const;
 
   fimon_bpf* skeleton_;
+  int wait_and_consume();  // one pass of the reader: records consumed, or -errno
   ring_buffer* ring_ = nullptr;
   std::shared_ptr<RingCursor> cursor_;  // shared with the ledger, which waits on it
   WriteLedger* ledger_;
