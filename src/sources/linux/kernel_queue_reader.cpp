@@ -5,13 +5,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "core/log.hpp"
 #include "platform/linux/errors.hpp"
 
 namespace fimon {
+namespace {
+// Short beside the close-settle wait (200 ms); a queue of 16,384 events does not fill in it.
+constexpr auto kGatherPause = std::chrono::milliseconds(10);
+}  // namespace
 
 Result<std::unique_ptr<KernelQueueReader>> KernelQueueReader::create(const char* name, int fd,
                                                                      std::size_t buffer_size) {
@@ -56,6 +62,10 @@ void KernelQueueReader::run(const Handler& handler) {
       return;
     }
     handler(buffer, static_cast<std::size_t>(n));
+    // The kernel wakes a waiting reader for every event, an interprocessor interrupt the writer
+    // pays for (an eighth of a small-file writer's time measured here). Not waiting for a while
+    // lets a burst's events gather instead: one wakeup per pause rather than per event.
+    if (static_cast<std::size_t>(n) < buffer_size_ / 2) std::this_thread::sleep_for(kGatherPause);
   }
 }
 
