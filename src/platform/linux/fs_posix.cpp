@@ -45,6 +45,8 @@ FileMeta from_statx(const struct statx& st) {
   return m;
 }
 
+constexpr off_t kSequentialHintBytes = 256 * 1024;  // the analyzer's read size
+
 Result<FileMeta> statx_at(int dirfd, const char* path, int flags) {
   struct statx st {};
   if (::statx(dirfd, path, flags | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME, &st) != 0) {
@@ -85,7 +87,8 @@ Result<ReadableFile> ReadableFile::open(const std::string& path) {
   if (!S_ISREG(st.st_mode)) return unsupported("open " + path + ": not a regular file");
   // Reads of a regular file never block; clear O_NONBLOCK anyway so the semantics are plain.
   ::fcntl(fd, F_SETFL, O_RDONLY);
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  // Read-ahead matters only beyond the analyzer's first read; a small file is one read anyway.
+  if (st.st_size > kSequentialHintBytes) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return file;
 }
 
