@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "core/log.hpp"
+#include "platform/lifecycle.hpp"
 
 namespace fimon {
 namespace {
@@ -78,6 +79,9 @@ void Pipeline::dispatch_loop() {
 }
 
 void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
+  // Analysis can wait; the host's own work and the kernel queues' readers cannot.
+  if (!platform::lower_current_thread_priority(static_cast<unsigned>(config_.analysis_nice)))
+    log::warn("analysis-nice: the analysis thread's priority could not be lowered");
   Analyzer analyzer(analyzer_options(config_), store_, shadows_, &ledger_);
   while (auto item = queue.pop()) {
     if (not_queued_ > 0) continue;  // shutdown with nowhere to queue: the start-up scan will see it

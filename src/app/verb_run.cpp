@@ -106,6 +106,7 @@ int run_agent(const Config& c) {
   std::thread catch_up;
   if (c.scan_at_start) {
     catch_up = std::thread([&] {
+      (void)platform::lower_current_thread_priority(static_cast<unsigned>(c.analysis_nice));
       const ScanSummary s = scan_against_baseline(
           runtime->filter, *runtime->store, [&](WorkItem item) { pipeline.submit_work(std::move(item)); },
           stop_scan, ScanOptions{c.scan_rate, progress_reporter("start-up scan", false), runtime->skip_dir});

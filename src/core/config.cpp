@@ -94,7 +94,8 @@ const std::vector<Option>& options() {
              [](Config& c) { return &c.bulk_max_docs; }),
       number("bulk-max-bytes", Kind::kSize, "bytes per _bulk request",
              [](Config& c) { return &c.bulk_max_bytes; }),
-      number("bulk-flush-interval", Kind::kDuration, "longest wait before a partial batch is sent",
+      number("bulk-flush-interval", Kind::kDuration,
+             "least time between two partial batches (a lone change waits 50 ms)",
              [](Config& c) { return &c.bulk_flush_ms; }),
       number("spool-max-size", Kind::kSize,
              "disk space for events not yet in Elasticsearch; when full, analysis waits",
@@ -109,6 +110,10 @@ const std::vector<Option>& options() {
       number("max-file-size", Kind::kSize, "larger files get metadata but no hash",
              [](Config& c) { return &c.max_file_size; }),
       number("workers", Kind::kCount, "analysis threads", [](Config& c) { return &c.workers; }),
+      number("analysis-nice", Kind::kSize,
+             "nice levels below the agent's the analysis threads run at, 0 to 19 (they yield the CPU to the "
+             "host's work)",
+             [](Config& c) { return &c.analysis_nice; }),
       number("excerpt-bytes", Kind::kSize, "bytes of changed content quoted in modified events (0: none)",
              [](Config& c) { return &c.excerpt_bytes; }),
       number("max-ranges", Kind::kCount, "changed byte ranges listed per event",
@@ -471,6 +476,10 @@ Status validate_unchecked(const Config& c, const std::string& verb) {
   if (c.ebpf_capture_bytes > kMaxKernelCapture) {
     return config_error("ebpf-capture-bytes", std::to_string(c.ebpf_capture_bytes) + " bytes is more than " +
                                                   std::to_string(kMaxKernelCapture));
+  }
+  if (c.analysis_nice > 19) {
+    return config_error("analysis-nice",
+                        std::to_string(c.analysis_nice) + " is more than 19, the lowest priority");
   }
   if (!is_absolute_path(c.state_dir)) {
     return config_error("state-dir", "'" + c.state_dir + "' is not an absolute path");

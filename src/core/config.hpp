@@ -36,7 +36,7 @@ struct Config {
   std::string index_mode = "data_stream";               // data_stream | index
   std::uint64_t bulk_max_docs = 1000;
   std::uint64_t bulk_max_bytes = 5ULL << 20;
-  std::uint64_t bulk_flush_ms = 1000;
+  std::uint64_t bulk_flush_ms = 500;
   std::uint64_t spool_max_bytes = 1ULL << 30;  // durable queue in state-dir/spool (the agent only)
   std::uint64_t spool_fsync_ms = 1000;         // 0: fsync every document
   std::uint64_t health_interval_ms = 60000;    // health log line and metric document
@@ -51,6 +51,7 @@ struct Config {
   std::vector<HashAlgo> hashes{HashAlgo::kSha256};
   std::uint64_t max_file_size = 1ULL << 30;
   std::uint64_t workers = 2;
+  std::uint64_t analysis_nice = 10;   // nice levels the analysis threads and the start-up scan give up
   std::uint64_t excerpt_bytes = 256;  // 0 disables excerpts
   std::uint64_t max_ranges = 64;
   std::vector<std::string> content_exclude;  // added to the built-in list of secret-bearing files

@@ -96,7 +96,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"run", "--watch", "/a", "--ebpf-ring-buffer", "5000B"},
                  "",
                  "ebpf-ring-buffer: 5000 bytes is not"},
-        BadInput{{"setup", "--kibana-space", "Team A"}, "", "kibana-space: 'Team A' is not a space id"}),
+        BadInput{{"setup", "--kibana-space", "Team A"}, "", "kibana-space: 'Team A' is not a space id"},
+        BadInput{{"run", "--watch", "/a", "--analysis-nice", "20"}, "", "analysis-nice: 20 is more than 19"}),
     [](const ::testing::TestParamInfo<BadInput>& param) { return "case" + std::to_string(param.index); });
 
 TEST(Config, DescribeRedactsSecrets) {

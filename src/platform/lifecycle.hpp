@@ -25,6 +25,10 @@ void restrict_created_files_to_owner();
 // regained. Capabilities belong to each thread: call it before any thread starts, so all inherit
 // the reduced set. Returns what was kept, for the log.
 Result<std::string> drop_unneeded_privileges();
+// Lowers the calling thread's scheduling priority by `steps` nice levels (at most to 19), so that
+// analysis yields the CPU to the host's own work; threads it starts inherit it. Linux: the
+// thread's own nice value; Windows: below normal (lowest from 10 steps). False when refused.
+bool lower_current_thread_priority(unsigned steps);
 // True when standard error is a terminal (progress lines redraw themselves there).
 bool stderr_is_terminal();
 // The program's arguments after its name, in UTF-8 (Windows: from the wide command line).

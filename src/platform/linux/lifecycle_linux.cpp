@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -64,6 +65,18 @@ void send_log_to_file(const std::string& path) {
 
 long long current_pid() {
   return static_cast<long long>(::getpid());
+}
+
+bool lower_current_thread_priority(unsigned steps) {
+  if (steps == 0) return true;
+  // On Linux a thread id names one thread for PRIO_PROCESS: the nice value is per thread.
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, tid);
+  if (current == -1 && errno != 0) return false;
+  const int target =
+      static_cast<int>(std::min<long>(19, static_cast<long>(current) + static_cast<long>(steps)));
+  return ::setpriority(PRIO_PROCESS, tid, target) == 0;
 }
 
 bool stderr_is_terminal() {

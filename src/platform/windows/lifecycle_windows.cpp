@@ -67,6 +67,12 @@ Result<std::string> drop_unneeded_privileges() {
   return std::string("the service account's (not reduced on Windows)");
 }
 
+bool lower_current_thread_priority(unsigned steps) {
+  if (steps == 0) return true;
+  const int priority = steps >= 10 ? THREAD_PRIORITY_LOWEST : THREAD_PRIORITY_BELOW_NORMAL;
+  return SetThreadPriority(GetCurrentThread(), priority) != 0;
+}
+
 bool stderr_is_terminal() {
   DWORD mode = 0;
   return GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) != 0;
