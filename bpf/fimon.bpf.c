@@ -212,10 +212,13 @@ static __always_inline void describe(struct fimon_write_record *r, struct inode 
 }
 
 /* Processes the reader has been woken for: the reader names a process (executable, command line)
- * from /proc when it reads the process's first record, so that one must not wait for a poll. */
+ * from /proc when it reads the process's first record, so that one must not wait for a poll. The
+ * name is part of the key: after an exec (same pid, same start time) the new program is named too. */
 struct process_key {
   __u32 tgid;
+  __u32 zero; /* no uninitialised padding in a hash key */
   __u64 start_boottime;
+  char comm[16];
 };
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -229,7 +232,8 @@ struct {
  * the reader is woken for a process's first record (it may exit before a poll), and when an eighth
  * of the ring is queued; otherwise it polls every 50 ms, or when an analysis waits for it. */
 static __always_inline __u64 submit_flags(const struct fimon_write_record *r) {
-  struct process_key key = {.tgid = r->tgid, .start_boottime = r->start_boottime};
+  struct process_key key = {.tgid = r->tgid, .zero = 0, .start_boottime = r->start_boottime};
+  __builtin_memcpy(key.comm, r->comm, sizeof(key.comm));
   if (!bpf_map_lookup_elem(&woken_for, &key)) {
     __u8 one = 1;
     bpf_map_update_elem(&woken_for, &key, &one, BPF_ANY);

@@ -4,12 +4,17 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 
 #include "core/log.hpp"
 #include "platform/linux/errors.hpp"
 
 namespace fimon {
+namespace {
+constexpr auto kRewakeEvery = std::chrono::milliseconds(2);
+}  // namespace
 
 Result<std::shared_ptr<RingCursor>> RingCursor::map(int ring_fd) {
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -48,11 +53,20 @@ bool RingCursor::passed(unsigned long target) const {
 bool RingCursor::catch_up(WallTimeNs /*since*/, std::chrono::milliseconds limit) {
   const unsigned long target = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
   if (passed(target)) return true;  // the usual case: nothing queued, nothing to wait for
-  // Unwoken (a full eventfd counter), the reader still passes within its poll interval.
-  const std::uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof one);
+  // Woken without a wakeup of its own, the reader may also stop short of a record still being
+  // written (reserved, not yet submitted) and then sleep its whole poll interval: wake it again
+  // every few milliseconds until it has passed. (Unwoken when the eventfd's counter is full, it
+  // still passes within its poll interval.)
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   std::unique_lock lock(mutex_);
-  if (moved_.wait_for(lock, limit, [&] { return closed_ || passed(target); })) return true;
+  for (;;) {
+    const std::uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+    const auto slice = std::min<std::chrono::steady_clock::duration>(
+        kRewakeEvery, deadline - std::chrono::steady_clock::now());
+    if (moved_.wait_for(lock, slice, [&] { return closed_ || passed(target); })) return true;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+  }
   static std::uint64_t late = 0;  // under mutex_
   if (log::should_log_occurrence(++late)) {
     log::warn("ebpf: the ring reader is more than ", limit.count(),

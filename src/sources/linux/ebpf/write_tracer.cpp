@@ -215,9 +215,10 @@ std::uint64_t WriteTracer::kernel_drops() const {
   return value;
 }
 
-// The kernel wakes the ring's epoll set only when the ring fills up (fimon.bpf.c, submit_flags); an
-// analysis waiting for the ledger wakes us through the cursor's eventfd; otherwise each pass ends
-// at the poll interval. Every pass consumes whatever is queued.
+// The kernel wakes the ring's epoll set only for a process's first record, a mapping record or a
+// ring an eighth full (fimon.bpf.c, submit_flags); an analysis waiting for the ledger wakes us
+// through the cursor's eventfd; otherwise each pass ends at the poll interval. Every pass consumes
+// whatever is queued.
 int WriteTracer::wait_and_consume() {
   if (!cursor_) {
     const int n = ring_buffer__poll(ring_, kPollMs);
