@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -17,6 +19,18 @@ namespace fimon {
 namespace {
 // Short beside the close-settle wait (200 ms); a queue of 16,384 events does not fill in it.
 constexpr auto kGatherPause = std::chrono::milliseconds(10);
+constexpr long kQueueRoomForPause = 16384;  // the kernel's default max_queued_events
+
+// A kernel queue shrunk below its default (/proc/sys/fs/<name>/max_queued_events) may fill during
+// a pause with events the agent itself causes (its state on a marked filesystem): no pause then.
+bool queue_has_room_for_pause(const char* name) {
+  std::FILE* f = std::fopen((std::string("/proc/sys/fs/") + name + "/max_queued_events").c_str(), "re");
+  if (f == nullptr) return false;
+  long limit = 0;
+  const bool read = std::fscanf(f, "%ld", &limit) == 1;
+  std::fclose(f);
+  return read && limit >= kQueueRoomForPause;
+}
 }  // namespace
 
 Result<std::unique_ptr<KernelQueueReader>> KernelQueueReader::create(const char* name, int fd,
@@ -48,6 +62,7 @@ void KernelQueueReader::run(const Handler& handler) {
   std::vector<std::uint64_t> storage((buffer_size_ + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t));
   char* buffer = reinterpret_cast<char*>(storage.data());
   pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  const bool pause = queue_has_room_for_pause(name_);
   for (;;) {
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
@@ -65,7 +80,7 @@ void KernelQueueReader::run(const Handler& handler) {
     // The kernel wakes a waiting reader for every event, an interprocessor interrupt the writer
     // pays for (an eighth of a small-file writer's time measured here). Not waiting for a while
     // lets a burst's events gather instead: one wakeup per pause rather than per event.
-    if (static_cast<std::size_t>(n) < buffer_size_ / 2) std::this_thread::sleep_for(kGatherPause);
+    if (pause && static_cast<std::size_t>(n) < buffer_size_ / 2) std::this_thread::sleep_for(kGatherPause);
   }
 }
 

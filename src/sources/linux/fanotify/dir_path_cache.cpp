@@ -2,8 +2,8 @@
 
 namespace fimon {
 
-void DirPathCache::expire(WallTimeNs now) {
-  if (!paths_.empty() && now - filled_since_ >= kLifetimeNs) paths_.clear();
+void DirPathCache::expire(SteadyTime now) {
+  if (!paths_.empty() && now - filled_since_ >= kLifetime) paths_.clear();
   if (paths_.empty()) filled_since_ = now;
 }
 

@@ -7,6 +7,7 @@
 // what a rename the source cannot see (an ancestor on an unwatched filesystem) can leave stale.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -19,11 +20,12 @@ namespace fimon {
 
 class DirPathCache {
  public:
-  static constexpr WallTimeNs kLifetimeNs = 1'000'000'000;
+  static constexpr std::chrono::seconds kLifetime{1};
   static constexpr std::size_t kMaxEntries = 4096;
 
-  // Drops everything once the oldest entry may be older than kLifetimeNs.
-  void expire(WallTimeNs now);
+  // Drops everything once the oldest entry may be older than kLifetime (a steady clock: a
+  // stepped wall clock must not keep entries forever).
+  void expire(SteadyTime now);
   std::optional<std::string> find(std::string_view key) const;
   void put(std::string_view key, const std::string& path);
   void clear() { paths_.clear(); }
@@ -31,7 +33,7 @@ class DirPathCache {
 
  private:
   std::unordered_map<std::string, std::string> paths_;
-  WallTimeNs filled_since_ = 0;  // when the first entry after the last clear went in
+  SteadyTime filled_since_{};  // when the first entry after the last clear went in
 };
 
 }  // namespace fimon

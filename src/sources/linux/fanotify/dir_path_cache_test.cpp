@@ -5,13 +5,13 @@
 namespace fimon {
 namespace {
 
-constexpr WallTimeNs kT0 = 1'000'000'000'000;
+const SteadyTime kT0 = SteadyTime{} + std::chrono::hours(1);
 
 TEST(DirPathCache, KeepsAPathForLessThanItsLifetime) {
   DirPathCache cache;
   cache.expire(kT0);
   cache.put("handle-a", "/srv/a");
-  cache.expire(kT0 + DirPathCache::kLifetimeNs - 1);
+  cache.expire(kT0 + DirPathCache::kLifetime - std::chrono::nanoseconds(1));
   EXPECT_EQ(cache.find("handle-a"), "/srv/a");
   EXPECT_EQ(cache.find("handle-b"), std::nullopt);
 }
@@ -20,18 +20,18 @@ TEST(DirPathCache, ForgetsEverythingOnceTheOldestEntryIsALifetimeOld) {
   DirPathCache cache;
   cache.expire(kT0);
   cache.put("handle-a", "/srv/a");
-  cache.expire(kT0 + DirPathCache::kLifetimeNs / 2);
+  cache.expire(kT0 + DirPathCache::kLifetime / 2);
   cache.put("handle-b", "/srv/b");
-  cache.expire(kT0 + DirPathCache::kLifetimeNs);
+  cache.expire(kT0 + DirPathCache::kLifetime);
   EXPECT_EQ(cache.size(), 0u);
 }
 
 TEST(DirPathCache, TheLifetimeStartsWithTheFirstEntryAfterAClear) {
   DirPathCache cache;
   cache.expire(kT0);
-  cache.expire(kT0 + 5 * DirPathCache::kLifetimeNs);  // empty all along
+  cache.expire(kT0 + 5 * DirPathCache::kLifetime);  // empty all along
   cache.put("handle-a", "/srv/a");
-  cache.expire(kT0 + 5 * DirPathCache::kLifetimeNs + 1);
+  cache.expire(kT0 + 5 * DirPathCache::kLifetime + std::chrono::nanoseconds(1));
   EXPECT_EQ(cache.find("handle-a"), "/srv/a");
 }
 

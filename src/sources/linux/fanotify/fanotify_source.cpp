@@ -234,7 +234,7 @@ void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir,
 
 void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
   const WallTimeNs now = wall_clock_now();
-  dir_paths_.expire(now);
+  dir_paths_.expire(steady_now());
   // Records carrying file handles are only 4-byte aligned and the metadata holds a u64, so each
   // metadata header is copied out rather than read in place (UBSan: misaligned access).
   std::size_t offset = 0;
@@ -253,6 +253,8 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     if (meta->fd >= 0) close(meta->fd);
     if (meta->pid == context_.own_pid) {  // the agent's own writes (state, logs): never events
       close_pidfd_of(event, copy);
+      if ((meta->mask & FAN_ONDIR) && (meta->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)))
+        dir_paths_.clear();  // still a rename: paths below it moved
       continue;
     }
     if (meta->mask & FAN_Q_OVERFLOW) {
