@@ -216,7 +216,9 @@ def run_config(opts, monitor):
                 es_before = bl.es_cpu_seconds()
                 row["writer_s"] = run_writer(opts, tree)
                 end = time.monotonic()
-                bl.wait_until(lambda: created_count(opts.es_url, agent.stream) >= opts.files, opts.burst_timeout)
+                if not bl.wait_until(lambda: created_count(opts.es_url, agent.stream) >= opts.files,
+                                     opts.burst_timeout):
+                    row["notes"] = [f"fimon {monitor}: not every document within {opts.burst_timeout:.0f} s"]
                 row["settled_s"] = time.monotonic() - end
                 row["cpu_s"], _, row["rss"] = agent.usage()
                 es_after = bl.es_cpu_seconds()

@@ -111,8 +111,8 @@ const std::vector<Option>& options() {
              [](Config& c) { return &c.max_file_size; }),
       number("workers", Kind::kCount, "analysis threads", [](Config& c) { return &c.workers; }),
       number("analysis-nice", Kind::kSize,
-             "nice levels below the agent's the analysis threads run at, 0 to 19 (they yield the CPU to the "
-             "host's work)",
+             "nice levels the analysis threads run below the agent's readers, 0 to 19 (the kernel queues "
+             "are drained first)",
              [](Config& c) { return &c.analysis_nice; }),
       number("excerpt-bytes", Kind::kSize, "bytes of changed content quoted in modified events (0: none)",
              [](Config& c) { return &c.excerpt_bytes; }),

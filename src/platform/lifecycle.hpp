@@ -26,8 +26,9 @@ void restrict_created_files_to_owner();
 // the reduced set. Returns what was kept, for the log.
 Result<std::string> drop_unneeded_privileges();
 // Lowers the calling thread's scheduling priority by `steps` nice levels (at most to 19), so that
-// analysis yields the CPU to the host's own work; threads it starts inherit it. Linux: the
-// thread's own nice value; Windows: below normal (lowest from 10 steps). False when refused.
+// analysis gives way to the agent's kernel-queue readers (and, outside a CPU-limited cgroup, to
+// the host's other work). Linux: the thread's own nice value, inherited by threads it starts;
+// Windows: below normal (lowest from 10 steps), not inherited. False when refused.
 bool lower_current_thread_priority(unsigned steps);
 // True when standard error is a terminal (progress lines redraw themselves there).
 bool stderr_is_terminal();
