@@ -45,7 +45,7 @@ FileMeta from_statx(const struct statx& st) {
   return m;
 }
 
-constexpr off_t kSequentialHintBytes = 256 * 1024;  // the analyzer's read size
+constexpr off_t kSequentialHintBytes = off_t{256} * 1024;  // the analyzer's read size
 
 Result<FileMeta> statx_at(int dirfd, const char* path, int flags) {
   struct statx st {};
