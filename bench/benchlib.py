@@ -1,5 +1,6 @@
 """What every whole-system scenario of bench/run.py shares: Elasticsearch calls, starting and
 measuring the agent and the peers, Markdown tables and gnuplot plots."""
+import argparse
 import json
 import os
 import platform
@@ -14,6 +15,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,6 +59,23 @@ def scroll(url, stream, query, fields):
         for hit in res["hits"]["hits"]:
             yield hit["_source"]
         status, res = es_request(url, "POST", "/_search/scroll", {"scroll": "1m", "scroll_id": res["_scroll_id"]})
+
+
+def agent_arguments(p):
+    """The options every scenario that starts programs shares (bench/run.py and each one alone)."""
+    p.add_argument("--fimon", default=str(REPO / "build" / "dev" / "fimon"))
+    p.add_argument("--writer", default=str(REPO / "build" / "dev" / "fimon_bench_burst_writer"))
+    p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
+
+
+def main_alone(doc, add_arguments, run):
+    """A scenario module run by itself: its options and the shared ones, the template, its table."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    add_arguments(p)
+    agent_arguments(p)
+    opts = p.parse_args()
+    install_template(opts)
+    print(run(opts).markdown())
 
 
 def install_template(opts):
@@ -198,6 +217,11 @@ def machine():
     mem = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal:"))
     return (f"{len(os.sched_getaffinity(0))} CPUs ({model}), {mem / (1 << 20):.0f} GiB RAM, "
             f"Linux {platform.release()}")
+
+
+def iso_seconds(text):
+    """Seconds since the epoch of an ISO 8601 time as Elasticsearch returns it."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def percentile(values, p):

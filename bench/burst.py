@@ -279,7 +279,6 @@ def run(opts, out_dir=None):
 def add_arguments(p):
     p.add_argument("--files", type=int, default=100_000)
     p.add_argument("--monitors", default=",".join(FIMON_BACKENDS + PEERS))
-    p.add_argument("--writer", default=str(bl.REPO / "build" / "dev" / "fimon_bench_burst_writer"))
     p.add_argument("--burst-timeout", type=float, default=300, help="seconds to wait for the last document")
     p.add_argument("--burst-on-disk", action="store_true", help="write the trees under /var/tmp, not on a RAM ext4")
 
@@ -287,8 +286,7 @@ def add_arguments(p):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(p)
-    p.add_argument("--fimon", default=str(bl.REPO / "build" / "dev" / "fimon"))
-    p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
+    bl.agent_arguments(p)
     p.add_argument("--quick", action="store_true", help="2,000 files: the smoke run")
     opts = p.parse_args()
     if opts.quick:

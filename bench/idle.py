@@ -6,7 +6,6 @@ A tree of N files (bench/burst_writer, 100 B - 3 KB each, 500 per directory) is 
 baseline (timed, peak RSS noted). Once the scan is done and 5 s have passed, the agent's CPU time
 and RSS are read over IDLE seconds in which nothing in the tree changes.
 """
-import argparse
 import os
 import subprocess
 import sys
@@ -64,15 +63,7 @@ def add_arguments(p):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(p)
-    p.add_argument("--fimon", default=str(bl.REPO / "build" / "dev" / "fimon"))
-    p.add_argument("--writer", default=str(bl.REPO / "build" / "dev" / "fimon_bench_burst_writer"))
-    p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
-    opts = p.parse_args()
-    bl.install_template(opts)
-    print(run(opts).markdown())
-
+    bl.main_alone(__doc__, add_arguments, run)
 
 if __name__ == "__main__":
     main()

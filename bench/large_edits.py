@@ -9,13 +9,11 @@ file (page cache warm for both). Reported per edit: write→searchable, the agen
 (/proc/PID/io rchar) as a multiple of the file size, and whether fim.writes and fim.change.ranges
 name the edited bytes.
 """
-import argparse
 import os
 import random
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,10 +23,6 @@ import benchlib as bl  # noqa: E402
 def rchar(pid):
     with open(f"/proc/{pid}/io") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("rchar:"))
-
-
-def iso_seconds(text):
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def modified_documents(url, stream):
@@ -82,7 +76,7 @@ def run(opts, out_dir=None):
             out = subprocess.run(["sha256sum", str(big)], capture_output=True, text=True, check=True)
             sum_s = time.monotonic() - t
             hash_ok = doc.get("file", {}).get("hash", {}).get("sha256") == out.stdout.split()[0]
-            agent_s = iso_seconds(doc["event"]["created"]) - iso_seconds(doc["@timestamp"])
+            agent_s = bl.iso_seconds(doc["event"]["created"]) - bl.iso_seconds(doc["@timestamp"])
             fim = doc.get("fim", {})
             writes_ok = covers(fim.get("writes"), offset, len(patch))
             ranges_ok = covers(fim.get("change", {}).get("ranges"), offset, len(patch))
@@ -120,14 +114,7 @@ def add_arguments(p):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(p)
-    p.add_argument("--fimon", default=str(bl.REPO / "build" / "dev" / "fimon"))
-    p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
-    opts = p.parse_args()
-    bl.install_template(opts)
-    print(run(opts).markdown())
-
+    bl.main_alone(__doc__, add_arguments, run)
 
 if __name__ == "__main__":
     main()

@@ -58,8 +58,7 @@ def main():
     p.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios to run")
     p.add_argument("--out", default=str(bl.REPO / "build" / "bench"), help="report.md and PNG plots go here")
     p.add_argument("--quick", action="store_true", help="the smoke run: tiny sizes, seconds")
-    p.add_argument("--fimon", default=str(bl.REPO / "build" / "dev" / "fimon"))
-    p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
+    bl.agent_arguments(p)
     p.add_argument("--agent-arg", action="append", metavar="ARG",
                    help="extra option for every `fimon run` (repeatable), e.g. --agent-arg=--workers=4")
     p.add_argument("--workdir", help=argparse.SUPPRESS)

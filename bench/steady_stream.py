@@ -9,23 +9,17 @@ its sha256 identifies the `modified` document it must produce. A poller searches
 Reported: write→searchable latency p50/p99/max, documents that arrived, the agent's CPU % of one core
 over the stream and its peak RSS.
 """
-import argparse
 import hashlib
 import os
 import sys
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib as bl  # noqa: E402
 
 POLL_S = 0.2
-
-
-def iso_seconds(text):
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def payload(k):
@@ -69,7 +63,7 @@ class Poller(threading.Thread):
                     continue
                 if digest not in self.seen:
                     self.seen[digest] = now
-                    self.agent_s.append(iso_seconds(src["event"]["created"]) - iso_seconds(src["@timestamp"]))
+                    self.agent_s.append(bl.iso_seconds(src["event"]["created"]) - bl.iso_seconds(src["@timestamp"]))
                 top = max(top, src["event"]["sequence"])
             # Documents may show out of sequence order (parallel bulk requests): look back.
             self.low = max(self.low, top - 5000)
@@ -175,14 +169,7 @@ def add_arguments(p):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(p)
-    p.add_argument("--fimon", default=str(bl.REPO / "build" / "dev" / "fimon"))
-    p.add_argument("--es-url", default=os.environ.get("FIMON_ES_URL", "http://127.0.0.1:9200"))
-    opts = p.parse_args()
-    bl.install_template(opts)
-    print(run(opts).markdown())
-
+    bl.main_alone(__doc__, add_arguments, run)
 
 if __name__ == "__main__":
     main()

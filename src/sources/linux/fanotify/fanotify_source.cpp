@@ -21,6 +21,11 @@ namespace {
 constexpr std::size_t kReadBufferSize = std::size_t{256} << 10;
 constexpr WallTimeNs kGapSlackNs = 2'000'000'000;
 
+// A renamed directory moves every path below it: cached directory paths are stale from then on.
+bool renames_a_directory(std::uint64_t mask) {
+  return (mask & FAN_ONDIR) && (mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO));
+}
+
 constexpr std::uint64_t kBaseMask =
     FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB | FAN_ONDIR;
 
@@ -253,8 +258,7 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     if (meta->fd >= 0) close(meta->fd);
     if (meta->pid == context_.own_pid) {  // the agent's own writes (state, logs): never events
       close_pidfd_of(event, copy);
-      if ((meta->mask & FAN_ONDIR) && (meta->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)))
-        dir_paths_.clear();  // still a rename: paths below it moved
+      if (renames_a_directory(meta->mask)) dir_paths_.clear();  // still a rename: paths below it moved
       continue;
     }
     if (meta->mask & FAN_Q_OVERFLOW) {
@@ -314,8 +318,7 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
       p += header->len;
     }
     if (pidfd >= 0) close(pidfd);
-    // A renamed directory moves every path below it: resolve afresh from the next event on.
-    if ((meta->mask & FAN_ONDIR) && (meta->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)))
+    if (renames_a_directory(meta->mask))  // resolve afresh from the next event on
       dir_paths_.clear();
 
     if (unresolved && !have_path && !have_old && !have_new) {
