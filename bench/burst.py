@@ -10,7 +10,9 @@ For each configuration, on a fresh tree (and state directory and data stream for
   - peers: how many of the files they reported at all (they hash nothing), once their output stops
     growing;
   - the monitor's CPU seconds (user + system, from /proc; auditd's include the kauditd thread) and
-    peak RSS (VmHWM); the dev Elasticsearch's CPU seconds beside fimon's.
+    peak RSS (VmHWM); the dev Elasticsearch's CPU seconds beside fimon's;
+  - the --idle-node backends once more with the local dev Elasticsearch at idle priority, as a
+    production node (on other machines) would be: the monitor's own cost to the writer.
 Needs root (eBPF, fanotify, audit) and a reachable Elasticsearch (FIMON_ES_URL).
 """
 import argparse
@@ -248,6 +250,17 @@ def run(opts, out_dir=None):
             row = run_config(opts, m)
             row["alone_s"] = alone["writer_s"]
             rows.append(row)
+        idle_node = [m for m in opts.idle_node.split(",") if m and m in FIMON_BACKENDS] if bl.es_pid() else []
+        for m in idle_node:
+            node = bl.IdleNode()
+            try:
+                alone = run_config(opts, "none")
+                row = run_config(opts, m)
+            finally:
+                node.close()
+            row["alone_s"] = alone["writer_s"]
+            row["idle_node"] = True
+            rows.append(row)
     finally:
         if ram:
             ram.close()
@@ -256,11 +269,15 @@ def run(opts, out_dir=None):
     for r in rows:
         fimon = "correct" in r
         es_cpu = f"{r['es_cpu_s']:.1f}" if r.get("es_cpu_s") is not None else "-"
-        table.append([f"fimon {r['monitor']}" if fimon else r["monitor"], f"{r['alone_s']:.2f}",
+        name = f"fimon {r['monitor']}" if fimon else r["monitor"]
+        table.append([name + (", node idle" if r.get("idle_node") else ""), f"{r['alone_s']:.2f}",
                       f"{r['writer_s']:.2f}", f"{r['writer_s'] / r['alone_s']:.2f}x", f"{r['seen']:,} / {n:,}",
                       f"{r['correct']:,} / {n:,}" if fimon else "no hashes",
                       f"{r['settled_s']:.1f} s", f"{r['cpu_s']:.1f}", f"{r['rss'] / bl.MIB:.0f} MiB", es_cpu])
         notes += r.get("notes", [])
+    if any(r.get("idle_node") for r in rows):
+        notes.append("node idle: the local Elasticsearch's threads ran as SCHED_IDLE (CPU nothing else wants) for "
+                     "that row's writer alone and its monitored run, as a node on other machines would be")
     notes.append("searchable/settled: fimon, until the last `created` document is searchable; a peer, until its "
                  "output has not grown for 2 s (the 2 s included)")
     plot = bl.bar_plot(out_dir, "burst-slowdown", f"Burst of {n:,} files: writer slowdown (lower is better)",
@@ -281,6 +298,8 @@ def add_arguments(p):
     p.add_argument("--monitors", default=",".join(FIMON_BACKENDS + PEERS))
     p.add_argument("--burst-timeout", type=float, default=300, help="seconds to wait for the last document")
     p.add_argument("--burst-on-disk", action="store_true", help="write the trees under /var/tmp, not on a RAM ext4")
+    p.add_argument("--idle-node", default="ebpf", metavar="BACKENDS",
+                   help="fimon backends measured once more with the local Elasticsearch at idle priority ('' for none)")
 
 
 def main():

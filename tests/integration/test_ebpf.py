@@ -3,6 +3,7 @@
 CI runs as root with BTF, so these execute; a kernel or permission that refuses the programs is a
 failure here, never a skip (the agent itself falls back, see test_backend_selection)."""
 import base64
+import ctypes
 import hashlib
 import os
 import pathlib
@@ -113,6 +114,43 @@ def test_append_and_writev_offsets(fimon_bin, es, stream, tree):
         os.close(fd)
         (doc,) = modified(agent, vec, lambda x: writes(x) == [(0, 7)])[-1:]
         assert hashlib.sha256(vec.read_bytes()).hexdigest() == doc["file"]["hash"]["sha256"]
+    finally:
+        agent.stop()
+
+
+def pwritev_syscall(fd, buffers, offset):
+    """pwritev itself (os.pwritev makes pwritev2 wherever the kernel has it)."""
+    class Iovec(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_char_p), ("len", ctypes.c_size_t)]
+    iov = (Iovec * len(buffers))(*[Iovec(b, len(b)) for b in buffers])
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.pwritev.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_long]
+    assert libc.pwritev(fd, iov, len(buffers), offset) == sum(map(len, buffers)), ctypes.get_errno()
+
+
+def test_positional_vector_writes_and_rwf_append(fimon_bin, es, stream, tree):
+    """pwritev at an offset, pwritev2 at the file position (-1) and with RWF_APPEND (which appends
+    whatever offset it is given): each range is where the bytes landed, and comes from the syscall's
+    own record (only those carry captured bytes; ext4's write_end would give the same ranges)."""
+    watched, _ = tree
+    agent = ebpf_agent(fimon_bin, es, stream, tree, extra=["--ebpf-capture-bytes", "16"])
+    try:
+        f = watched / "positional.bin"
+        f.write_bytes(b"." * 1000)
+        modified(agent, f)
+        fd = os.open(f, os.O_WRONLY)
+        pwritev_syscall(fd, [b"ab", b"cd"], 200)
+        os.close(fd)
+        (doc,) = modified(agent, f, lambda x: writes(x) == [(200, 4)])[-1:]
+        assert [c["text"] for c in doc["fim"]["writes_captured"]] == ["ab"]
+        fd = os.open(f, os.O_WRONLY)
+        os.lseek(fd, 500, os.SEEK_SET)
+        os.pwritev(fd, [b"xyz"], -1, 0)  # pwritev2 at the file position
+        os.pwritev(fd, [b"tail"], 10, os.RWF_APPEND)  # lands at the end (1000), not at 10
+        os.close(fd)
+        (doc,) = modified(agent, f, lambda x: writes(x) == [(500, 3), (1000, 4)])[-1:]
+        assert [(c["offset"], c["text"]) for c in doc["fim"]["writes_captured"]] == [(500, "xyz"), (1000, "tail")]
+        assert hashlib.sha256(f.read_bytes()).hexdigest() == doc["file"]["hash"]["sha256"]
     finally:
         agent.stop()
 

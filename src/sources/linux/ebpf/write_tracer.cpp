@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -127,6 +128,12 @@ Result<std::unique_ptr<WriteTracer>> WriteTracer::create(const std::vector<std::
   if (!skel) return unsupported("cannot open the eBPF object: " + errno_text(errno));
   skel->rodata->own_tgid = static_cast<__u32>(own_pid);
   skel->rodata->capture_bytes = static_cast<__u32>(std::min(options.capture_bytes, kMaxKernelCapture));
+  // The program finds the write syscalls at the raw sys_exit tracepoint, by this architecture's numbers.
+  skel->rodata->nr_write = SYS_write;
+  skel->rodata->nr_pwrite64 = SYS_pwrite64;
+  skel->rodata->nr_writev = SYS_writev;
+  skel->rodata->nr_pwritev = SYS_pwritev;
+  skel->rodata->nr_pwritev2 = SYS_pwritev2;
   bpf_map__set_max_entries(skel->maps.records, static_cast<__u32>(options.ring_bytes));
   skip_missing_tracepoints(skel->obj);
   if (int err = fimon_bpf__load(skel); err != 0) {
