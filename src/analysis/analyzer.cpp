@@ -115,7 +115,8 @@ void attach_kernel_writes(WriteLedger& ledger, FileEvent& event, bool may_quote,
     event.captured_writes = std::move(traced->captured);
     for (auto& c : event.captured_writes) c.redactions = redact_secrets(c.bytes);
   }
-  for (auto& w : traced->writers) {
+  for (const auto& traced_writer : traced->writers) {
+    ProcessInfo w = *traced_writer;
     auto same = std::find_if(event.writers.begin(), event.writers.end(),
                              [&](const ProcessInfo& p) { return p.pid == w.pid; });
     if (same != event.writers.end()) {
@@ -163,7 +164,8 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   event.time = item.time;
   event.path = item.path;
   event.previous_path = item.previous_path;
-  event.writers = item.writers;
+  event.writers.reserve(item.writers.size());
+  for (const auto& w : item.writers) event.writers.push_back(*w);
   event.streams = item.streams;
   event.source = item.source;
 

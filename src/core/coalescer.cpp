@@ -9,12 +9,12 @@ namespace {
 constexpr std::size_t kMaxWritersPerEvent = 8;
 constexpr std::size_t kMaxStreamsPerEvent = 8;
 
-void add_writer(std::vector<ProcessInfo>& writers, const std::optional<ProcessInfo>& p) {
+void add_writer(std::vector<ProcessRef>& writers, const ProcessRef& p) {
   if (!p) return;
   for (const auto& w : writers) {
-    if (w.pid == p->pid && w.executable == p->executable) return;
+    if (w == p || (w->pid == p->pid && w->executable == p->executable)) return;
   }
-  if (writers.size() < kMaxWritersPerEvent) writers.push_back(*p);
+  if (writers.size() < kMaxWritersPerEvent) writers.push_back(p);
 }
 
 void add_stream(std::vector<std::string>& streams, const std::string& stream) {
@@ -23,7 +23,7 @@ void add_stream(std::vector<std::string>& streams, const std::string& stream) {
 }
 
 WorkItem deletion(const std::string& path, bool is_dir, WallTimeNs time, const char* source,
-                  const std::optional<ProcessInfo>& process) {
+                  const ProcessRef& process) {
   WorkItem item;
   item.action = Action::kDeleted;
   item.path = path;
@@ -165,7 +165,7 @@ void Coalescer::expire_half_renames_locked(SteadyTime now) {
     if (now - it->second.at >= timing_.close_settle) {
       flush_path_locked(it->second.path);
       ready_.push_back(
-          deletion(it->second.path, it->second.is_dir, it->second.time, it->second.source, std::nullopt));
+          deletion(it->second.path, it->second.is_dir, it->second.time, it->second.source, nullptr));
       it = moved_from_.erase(it);
     } else {
       ++it;
@@ -224,7 +224,7 @@ std::vector<WorkItem> Coalescer::take_all() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& [cookie, half] : moved_from_) {
     flush_path_locked(half.path);
-    ready_.push_back(deletion(half.path, half.is_dir, half.time, half.source, std::nullopt));
+    ready_.push_back(deletion(half.path, half.is_dir, half.time, half.source, nullptr));
   }
   moved_from_.clear();
   std::vector<WorkItem> out(std::make_move_iterator(ready_.begin()), std::make_move_iterator(ready_.end()));

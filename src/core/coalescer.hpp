@@ -54,7 +54,7 @@ class Coalescer {
     SteadyTime first{};
     SteadyTime last{};
     WallTimeNs time = 0;
-    std::vector<ProcessInfo> writers;
+    std::vector<ProcessRef> writers;
     std::vector<std::string> streams;
     const char* source = "";
   };

@@ -26,7 +26,7 @@ class CoalescerTest : public ::testing::Test {
       ProcessInfo p;
       p.pid = pid;
       p.executable = "/bin/" + std::to_string(pid);
-      c.process = p;
+      c.process = std::make_shared<const ProcessInfo>(p);
     }
     EXPECT_TRUE(coalescer_.add(c, now_));
   }
@@ -48,7 +48,7 @@ TEST_F(CoalescerTest, CreateWriteCloseIsOneCreatedEventAfterTheSettleTime) {
   EXPECT_EQ(items[0].action, Action::kCreated);
   EXPECT_EQ(items[0].path, "/d/a");
   ASSERT_EQ(items[0].writers.size(), 1u);
-  EXPECT_EQ(items[0].writers[0].pid, 7);
+  EXPECT_EQ(items[0].writers[0]->pid, 7);
   EXPECT_EQ(coalescer_.pending(), 0u);
 }
 

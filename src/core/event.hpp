@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct ProcessInfo {
   std::string command_line;
   std::string entity_id;  // unique across pid reuse and reboots
 };
+// One process's description, shared by every change, pending file and ledger entry it wrote:
+// 100,000 files waiting in a burst would otherwise hold 200,000 copies of the same strings.
+using ProcessRef = std::shared_ptr<const ProcessInfo>;
 
 struct RawChange {
   ChangeKind kind = ChangeKind::kModified;
@@ -51,9 +55,9 @@ struct RawChange {
   bool is_dir = false;
   std::uint32_t cookie = 0;  // pairs kMovedFrom/kMovedTo (inotify)
   WallTimeNs time = 0;       // when the source saw it
-  std::optional<ProcessInfo> process;
-  const char* source = "";  // static string: fanotify | inotify | scan | ...
-  std::string stream;       // Windows: the named data stream changed (path names its file)
+  ProcessRef process;        // null: the source does not know
+  const char* source = "";   // static string: fanotify | inotify | scan | ...
+  std::string stream;        // Windows: the named data stream changed (path names its file)
 };
 
 enum class Action : std::uint8_t {
@@ -73,7 +77,7 @@ struct WorkItem {
   std::string previous_path;  // renamed
   bool is_dir = false;
   WallTimeNs time = 0;               // the latest kernel event folded into this item
-  std::vector<ProcessInfo> writers;  // distinct writers, first first
+  std::vector<ProcessRef> writers;   // distinct writers, first first
   std::vector<std::string> streams;  // Windows: named data streams changed
   const char* source = "";
   bool record_only = false;  // building the first baseline: record what exists, report nothing

@@ -14,6 +14,12 @@ constexpr auto kForgetAfter = std::chrono::minutes(1);  // longer than any event
 // How long an analysis waits for a feed that is behind; past it, the writes join a later event.
 constexpr auto kCatchUpLimit = std::chrono::milliseconds(500);
 constexpr std::size_t kMaxStreams = 8;
+
+bool known_writer(const std::vector<ProcessRef>& writers, const ProcessInfo& p) {
+  return std::any_of(writers.begin(), writers.end(), [&](const ProcessRef& w) {
+    return w.get() == &p || (w->pid == p.pid && w->entity_id == p.entity_id);
+  });
+}
 }  // namespace
 
 void WriteLedger::merge(Entry& e, ChangedRange range) const {
@@ -68,7 +74,7 @@ WriteLedger::Entry* WriteLedger::find_or_insert(Map& map, K&& key, SteadyTime no
   return &map.emplace(std::forward<K>(key), Entry{}).first->second;
 }
 
-void WriteLedger::record(Entry& e, ChangedRange range, const ProcessInfo& writer, std::string_view captured,
+void WriteLedger::record(Entry& e, ChangedRange range, const ProcessRef& writer, std::string_view captured,
                          std::string_view stream, SteadyTime now) const {
   e.updated = now;
   merge(e, range);
@@ -79,14 +85,13 @@ void WriteLedger::record(Entry& e, ChangedRange range, const ProcessInfo& writer
       std::find(e.streams.begin(), e.streams.end(), stream) == e.streams.end()) {
     e.streams.emplace_back(stream);
   }
-  const bool known = std::any_of(e.writers.begin(), e.writers.end(), [&](const ProcessInfo& w) {
-    return w.pid == writer.pid && w.entity_id == writer.entity_id;
-  });
-  if (!known && e.writers.size() < limits_.max_writers) e.writers.push_back(writer);
+  if (!writer) return;
+  if (!known_writer(e.writers, *writer) && e.writers.size() < limits_.max_writers)
+    e.writers.push_back(writer);
 }
 
-bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange range,
-                      const ProcessInfo& writer, SteadyTime now, std::string_view captured) {
+bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessRef& writer,
+                      SteadyTime now, std::string_view captured) {
   std::lock_guard lock(mutex_);
   Entry* e = find_or_insert(entries_, Key{device, inode}, now);
   if (e == nullptr) return false;
@@ -94,7 +99,7 @@ bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange ra
   return true;
 }
 
-bool WriteLedger::add_path(std::string_view path, ChangedRange range, const ProcessInfo& writer,
+bool WriteLedger::add_path(std::string_view path, ChangedRange range, const ProcessRef& writer,
                            SteadyTime now, std::string_view stream) {
   std::lock_guard lock(mutex_);
   Entry* e = find_or_insert(by_path_, path_key(path), now);
@@ -146,10 +151,8 @@ void WriteLedger::absorb(KernelWrites& out, Entry&& e) const {
   for (const auto& [start, end] : merged.ranges) out.ranges.push_back({start, end - start});
   out.ranges_truncated = out.ranges_truncated || e.truncated || merged.truncated;
   for (auto& w : e.writers) {
-    const bool known = std::any_of(out.writers.begin(), out.writers.end(), [&](const ProcessInfo& o) {
-      return o.pid == w.pid && o.entity_id == w.entity_id;
-    });
-    if (!known && out.writers.size() < limits_.max_writers) out.writers.push_back(std::move(w));
+    if (!known_writer(out.writers, *w) && out.writers.size() < limits_.max_writers)
+      out.writers.push_back(std::move(w));
   }
   for (auto& c : e.captured) {
     if (out.captured.size() < limits_.max_captures) out.captured.push_back(std::move(c));

@@ -24,7 +24,7 @@ namespace fimon {
 struct KernelWrites {
   std::vector<ChangedRange> ranges;     // merged, ascending
   bool ranges_truncated = false;        // more disjoint ranges than the cap: the last one absorbs the rest
-  std::vector<ProcessInfo> writers;     // distinct processes, first first
+  std::vector<ProcessRef> writers;      // distinct processes, first first
   std::vector<CapturedWrite> captured;  // the first writes' first bytes, when the feed copies them
   std::vector<std::string> streams;     // Windows: named data streams written (alternate data streams)
 };
@@ -54,11 +54,11 @@ class WriteLedger {
   // Returns false when the ledger is full and `file` is not in it yet (counted in refused()). A full
   // ledger first forgets files not written for a minute: their event is not coming (an excluded
   // path, a deleted file), and one that does comes without fim.writes.
-  bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessInfo& writer,
+  bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessRef& writer,
            SteadyTime now = steady_now(), std::string_view captured = {});
   // The same, for a tracer that names files by path. `writer` alone (an empty range) records who
   // created, renamed or deleted the name; `stream` names the alternate data stream written.
-  bool add_path(std::string_view path, ChangedRange range, const ProcessInfo& writer,
+  bool add_path(std::string_view path, ChangedRange range, const ProcessRef& writer,
                 SteadyTime now = steady_now(), std::string_view stream = {});
   // Everything recorded for the file (stat()'s device and inode, and any of `paths`) since the
   // last take, merged, and forgets it. Waits (bounded) for the feed, if any, to hand over what it
@@ -91,7 +91,7 @@ class WriteLedger {
   struct Entry {
     std::map<std::uint64_t, std::uint64_t> ranges;  // start -> end, disjoint and not touching
     bool truncated = false;
-    std::vector<ProcessInfo> writers;
+    std::vector<ProcessRef> writers;
     std::vector<CapturedWrite> captured;
     std::vector<std::string> streams;
     SteadyTime updated{};
@@ -99,7 +99,7 @@ class WriteLedger {
   void merge(Entry& e, ChangedRange range) const;
   template <typename Map, typename K>
   Entry* find_or_insert(Map& map, K&& key, SteadyTime now);  // null when full (counted)
-  void record(Entry& e, ChangedRange range, const ProcessInfo& writer, std::string_view captured,
+  void record(Entry& e, ChangedRange range, const ProcessRef& writer, std::string_view captured,
               std::string_view stream, SteadyTime now) const;
   void absorb(KernelWrites& out, Entry&& e) const;
   void wait_for_feed(WallTimeNs since);

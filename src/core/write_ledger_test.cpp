@@ -7,10 +7,10 @@
 namespace fimon {
 namespace {
 
-ProcessInfo writer(std::int64_t pid) {
-  ProcessInfo p;
-  p.pid = pid;
-  p.entity_id = "e" + std::to_string(pid);
+ProcessRef writer(std::int64_t pid) {
+  auto p = std::make_shared<ProcessInfo>();
+  p->pid = pid;
+  p->entity_id = "e" + std::to_string(pid);
   return p;
 }
 
@@ -18,6 +18,18 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> spans(const KernelWrites& w
   std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
   for (const auto& r : w.ranges) out.emplace_back(r.offset, r.length);
   return out;
+}
+
+TEST(WriteLedger, FilesWrittenByOneProcessShareItsDescription) {
+  WriteLedger ledger;
+  const ProcessRef process = writer(7);
+  for (std::uint64_t inode = 1; inode <= 3; ++inode) ledger.add(1, inode, {0, 10}, process);
+  for (std::uint64_t inode = 1; inode <= 3; ++inode) {
+    auto w = ledger.take(1, inode);
+    ASSERT_TRUE(w);
+    ASSERT_EQ(w->writers.size(), 1U);
+    EXPECT_EQ(w->writers[0].get(), process.get()) << "a reference, not a copy per file";
+  }
 }
 
 TEST(WriteLedger, MergesOverlappingAndTouchingRanges) {
@@ -136,7 +148,7 @@ TEST(WriteLedger, AFileKnownByInodeAndByNamesIsTakenAsOne) {
   ASSERT_TRUE(w);
   EXPECT_EQ(spans(*w), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 15}}));
   ASSERT_EQ(w->writers.size(), 3U);
-  EXPECT_EQ(w->writers[2].pid, 3);
+  EXPECT_EQ(w->writers[2]->pid, 3);
   EXPECT_EQ(ledger.files(), 0U);
   EXPECT_FALSE(ledger.take(9, 9, {"C:/new.txt"}));
 }

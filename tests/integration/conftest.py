@@ -14,9 +14,20 @@ import uuid
 
 import pytest
 
+import fimon_harness
 from fimon_harness import Agent, Elasticsearch, REPO
 
 FIMON_BIN = os.environ.get("FIMON_BIN", str(REPO / "build" / "dev" / "fimon"))
+
+
+@pytest.fixture(autouse=True)
+def no_agent_outlives_its_test():
+    yield
+    for proc in fimon_harness.STARTED:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    fimon_harness.STARTED.clear()
 
 
 @pytest.fixture(scope="session")

@@ -81,6 +81,11 @@ class Elasticsearch:
         raise AssertionError(f"timed out after {timeout}s waiting in {index}; saw {summary}")
 
 
+# Every agent a test started: one its test never stopped (it failed first) is killed afterwards,
+# or its eBPF programs and CPU would slow every later test.
+STARTED = []
+
+
 class Agent:
     def __init__(self, binary, es, stream, watched, state, extra=(), backend="auto"):
         self.es = es
@@ -91,6 +96,7 @@ class Agent:
                 "--data-stream", stream, "--backend", backend, *FAST, *extra]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        STARTED.append(self.proc)
         self.wait_log("running:")
 
     def wait_log(self, text, timeout=15.0):

@@ -248,6 +248,7 @@ def test_a_cluster_that_cannot_create_the_stream_keeps_the_events_until_it_can(f
         assert status == 200, res
 
     shard_limit(shards_now)
+    agent = None
     try:
         agent = Agent(fimon_bin, es, stream, watched, state)
         writer = Writer(watched, 50)
@@ -256,12 +257,12 @@ def test_a_cluster_that_cannot_create_the_stream_keeps_the_events_until_it_can(f
         agent.wait_log("maximum normal shards open", timeout=30)
         during = status_of(fimon_bin, state)
         assert during["delivered"] == "0" and during["dead_lettered"] == "0", during
-    finally:
         shard_limit(None)
-    try:
         assert_each_exactly_once(es, stream, paths, timeout=120)
     finally:
-        agent.stop()
+        shard_limit(None)
+        if agent:
+            agent.stop()
     assert "kept and retried" in agent.log_text()
     after = status_of(fimon_bin, state)
     assert after["dead_lettered"] == "0" and after["rejected"] == "0", after

@@ -92,8 +92,7 @@ void Reconciler::reconcile(WallTimeNs since) {
         change.is_dir = meta.type == FileType::kDir;
         change.time = meta.ctime;
         change.source = "scan";
-        RawChange closed{
-            ChangeKind::kClosedWrite, path, "", change.is_dir, 0, change.time, std::nullopt, "scan"};
+        RawChange closed{ChangeKind::kClosedWrite, path, "", change.is_dir, 0, change.time, nullptr, "scan"};
         const bool held =
             context_.sink->on_change(std::move(change)) && context_.sink->on_change(std::move(closed));
         if (!held) ++stats_->refused;

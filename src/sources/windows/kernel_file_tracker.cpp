@@ -57,24 +57,26 @@ std::optional<DriveFile> KernelFileTracker::name_of(const std::wstring& nt_path)
   return name;
 }
 
-ProcessInfo KernelFileTracker::writer(std::uint32_t pid, const std::string& user_sid) {
+ProcessRef KernelFileTracker::writer(std::uint32_t pid, const std::string& user_sid) {
   const SteadyTime now = steady_now();
   auto it = processes_.find(pid);
   if (it == processes_.end() || now - it->second.looked_up > kProcessFresh) {
     if (processes_.size() >= kMaxProcesses) processes_.clear();
-    it = processes_.insert_or_assign(pid, CachedProcess{resolve_(pid), now}).first;
+    it = processes_
+             .insert_or_assign(pid, CachedProcess{std::make_shared<const ProcessInfo>(resolve_(pid)), now})
+             .first;
   }
-  ProcessInfo p = it->second.info;
-  if (!user_sid.empty() && user_sid != p.user_sid) {
-    // The thread's token at the time (impersonation included) says who did it, not the process's.
-    p.user_sid = user_sid;
-    auto known = account_names_.find(user_sid);
-    if (known == account_names_.end()) {
-      if (account_names_.size() >= kMaxProcesses) account_names_.clear();
-      known = account_names_.emplace(user_sid, name_account_ ? name_account_(user_sid) : std::string()).first;
-    }
-    p.user_name = known->second;
+  const ProcessRef& process = it->second.info;
+  if (user_sid.empty() || user_sid == process->user_sid) return process;  // shared by its writes
+  // The thread's token at the time (impersonation included) says who did it, not the process's.
+  auto p = std::make_shared<ProcessInfo>(*process);
+  p->user_sid = user_sid;
+  auto known = account_names_.find(user_sid);
+  if (known == account_names_.end()) {
+    if (account_names_.size() >= kMaxProcesses) account_names_.clear();
+    known = account_names_.emplace(user_sid, name_account_ ? name_account_(user_sid) : std::string()).first;
   }
+  p->user_name = known->second;
   return p;
 }
 

@@ -74,7 +74,7 @@ class KernelFileTracker {
   };
 
   std::optional<DriveFile> name_of(const std::wstring& nt_path);
-  ProcessInfo writer(std::uint32_t pid, const std::string& user_sid);
+  ProcessRef writer(std::uint32_t pid, const std::string& user_sid);
   void expect_end(std::uint64_t irp, Pending pending);
   void on_end(const KernelFileRecord& record);
   void complete(Pending&& pending, std::uint64_t information, std::uint32_t status);
@@ -98,7 +98,7 @@ class KernelFileTracker {
   std::int64_t newest_ = 0;      // the latest record timestamp seen
   std::int64_t last_sweep_ = 0;  // of stale operations and cleaned-up file objects
   struct CachedProcess {
-    ProcessInfo info;
+    ProcessRef info;
     SteadyTime looked_up;
   };
   std::unordered_map<std::uint32_t, CachedProcess> processes_;

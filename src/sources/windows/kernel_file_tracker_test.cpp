@@ -241,9 +241,9 @@ TEST_F(TrackerTest, WritesBecomeTheCompletedRangesOfTheWriter) {
   ASSERT_TRUE(w) << "the name the kernel saw, in any case, finds the file";
   EXPECT_EQ(ranges(*w), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 100}, {4096, 5}}));
   ASSERT_EQ(w->writers.size(), 1U);
-  EXPECT_EQ(w->writers[0].pid, kWriter);
-  EXPECT_EQ(w->writers[0].executable, "C:/Tools/writer.exe");
-  EXPECT_EQ(w->writers[0].user_name, "HOST\\alice");
+  EXPECT_EQ(w->writers[0]->pid, kWriter);
+  EXPECT_EQ(w->writers[0]->executable, "C:/Tools/writer.exe");
+  EXPECT_EQ(w->writers[0]->user_name, "HOST\\alice");
   EXPECT_EQ(tracker_.stats().paging_writes, 1U);
   EXPECT_EQ(stats_.traced_writes.load(), 4U);
   EXPECT_EQ(lookups_, 1) << "a process is looked up once, then cached";
@@ -263,8 +263,8 @@ TEST_F(TrackerTest, TheThreadsTokenNamesTheUserWhenItImpersonates) {
   auto taken = ledger_.take_path("C:/watched/a.txt");
   ASSERT_TRUE(taken);
   ASSERT_EQ(taken->writers.size(), 1U);
-  EXPECT_EQ(taken->writers[0].user_sid, "S-1-5-21-9-9-9-500");
-  EXPECT_EQ(taken->writers[0].user_name, "HOST\\Administrator") << "the thread's user, not the process's";
+  EXPECT_EQ(taken->writers[0]->user_sid, "S-1-5-21-9-9-9-500");
+  EXPECT_EQ(taken->writers[0]->user_name, "HOST\\Administrator") << "the thread's user, not the process's";
 }
 
 TEST_F(TrackerTest, OnlyWatchedFilesOfOtherProcessesAreFollowed) {
@@ -291,7 +291,7 @@ TEST_F(TrackerTest, NamesChangedAreAttributedToWhoChangedThem) {
     ASSERT_TRUE(w) << path;
     EXPECT_TRUE(w->ranges.empty());
     ASSERT_EQ(w->writers.size(), 1U);
-    EXPECT_EQ(w->writers[0].pid, kWriter);
+    EXPECT_EQ(w->writers[0]->pid, kWriter);
   }
   EXPECT_FALSE(ledger_.take_path("C:/watched/linked.txt"));
 }

@@ -59,8 +59,8 @@ ProcessCache::ProcessCache() {
   std::getline(in, boot_id_);
 }
 
-const ProcessInfo& ProcessCache::lookup(const KernelWriter& w,
-                                        const std::function<void(KernelWriter* gone)>& if_gone) {
+const ProcessRef& ProcessCache::lookup(const KernelWriter& w,
+                                       const std::function<void(KernelWriter* gone)>& if_gone) {
   const auto key = std::make_tuple(w.tgid, w.start_boottime, w.comm);
   if (auto it = known_.find(key); it != known_.end()) return it->second;
   if (known_.size() >= kMaxProcesses) known_.clear();  // processes come and go; forget them all
@@ -85,7 +85,7 @@ const ProcessInfo& ProcessCache::lookup(const KernelWriter& w,
   }
   p.resolved = !p.executable.empty();
   p.entity_id = boot_id_ + "-" + std::to_string(w.tgid) + "-" + std::to_string(w.start_boottime);
-  return known_.emplace(key, std::move(p)).first->second;
+  return known_.emplace(key, std::make_shared<const ProcessInfo>(std::move(p))).first->second;
 }
 
 std::string mapped_file_path(std::uint32_t tgid, unsigned major, unsigned minor, std::uint64_t inode) {

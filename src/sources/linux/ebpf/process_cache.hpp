@@ -31,13 +31,13 @@ class ProcessCache {
   ProcessCache();
   // Not thread-safe: one cache per reading thread. When /proc no longer has the process,
   // `if_gone` may fill in its executable and command line from elsewhere.
-  const ProcessInfo& lookup(const KernelWriter& writer,
-                            const std::function<void(KernelWriter* gone)>& if_gone = {});
+  const ProcessRef& lookup(const KernelWriter& writer,
+                           const std::function<void(KernelWriter* gone)>& if_gone = {});
 
  private:
   std::string boot_id_;
   // (pid, start time, name): an exec keeps the first two but usually changes the name.
-  std::map<std::tuple<std::uint32_t, std::uint64_t, std::string>, ProcessInfo> known_;
+  std::map<std::tuple<std::uint32_t, std::uint64_t, std::string>, ProcessRef> known_;
 };
 
 // NUL-separated arguments (as /proc/<pid>/cmdline holds them), shown separated by spaces.

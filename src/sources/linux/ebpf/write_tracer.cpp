@@ -304,16 +304,16 @@ bool WriteTracer::recorded_actor(std::uint32_t pid, KernelWriter* w) {
   return true;
 }
 
-std::optional<ProcessInfo> WriteTracer::actor(std::uint32_t pid) {
+ProcessRef WriteTracer::actor(std::uint32_t pid) {
   KernelWriter w;
-  if (!recorded_actor(pid, &w)) return std::nullopt;
+  if (!recorded_actor(pid, &w)) return nullptr;
   std::lock_guard lock(actors_mutex_);
   return actor_processes_->lookup(w);
 }
 
 // A writer gone before /proc could be read may still be named by the record of the open that
 // created or truncated the file.
-const ProcessInfo& WriteTracer::writer_of(const fimon_write_record& r) {
+const ProcessRef& WriteTracer::writer_of(const fimon_write_record& r) {
   KernelWriter writer{r.tgid, r.ppid,           r.uid,
                       r.gid,  r.start_boottime, std::string(r.comm, strnlen(r.comm, sizeof r.comm))};
   return processes_->lookup(writer, [&](KernelWriter* gone) {
@@ -334,7 +334,7 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
     return;
   }
   if (r.offset < 0 || r.length <= 0) return;
-  const ProcessInfo& process = writer_of(r);
+  const ProcessRef& process = writer_of(r);
   const unsigned maj = kernel_major(r.sb_dev);
   const unsigned min = kernel_minor(r.sb_dev);
   std::string_view captured;
@@ -374,7 +374,7 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
 // dirty when stored to raise no further tracepoint. Report it now (with its writer); the analysis
 // after the quiet period sees what the mapping changed.
 void WriteTracer::on_mapping(const fimon_write_record& r, const void* data, std::size_t size) {
-  const ProcessInfo& process = writer_of(r);
+  const ProcessRef& process = writer_of(r);
   const unsigned maj = kernel_major(r.sb_dev);
   const unsigned min = kernel_minor(r.sb_dev);
   std::string path = mapping_path(data, size, maj, min);

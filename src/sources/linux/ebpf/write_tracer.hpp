@@ -60,7 +60,7 @@ class WriteTracer {
   // The process `pid` as the kernel saw it at its last name or attribute change (create, unlink,
   // rename, chmod...), even if it has exited since; nullopt when unknown or when it has run
   // execve since. Called from the names source's thread.
-  std::optional<ProcessInfo> actor(std::uint32_t pid);
+  ProcessRef actor(std::uint32_t pid);  // null: no record of it
 
  private:
   WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger, std::vector<std::string> roots);
@@ -69,7 +69,7 @@ class WriteTracer {
   void on_record(const void* data, std::size_t size);
   void on_mapping(const fimon_write_record& record, const void* data, std::size_t size);
   bool recorded_actor(std::uint32_t pid, KernelWriter* writer);
-  const ProcessInfo& writer_of(const fimon_write_record& record);
+  const ProcessRef& writer_of(const fimon_write_record& record);
   std::string mapping_path(const void* data, std::size_t size, unsigned major, unsigned minor);
   // Where the filesystem's root is mounted; empty when it is not. Any thread.
   std::string mount_point(unsigned major, unsigned minor);

@@ -218,8 +218,28 @@ bool FanotifySource::resolve_dir(const Fsid& fsid, void* handle, std::string* pa
   return true;
 }
 
-void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir,
-                          const std::optional<ProcessInfo>& process, WallTimeNs now, std::string old_path) {
+// Who made a change. The kernel's record (the eBPF tracer's) outlasts the process; /proc does not.
+// A run of events from one process shares one description (a burst comes from few processes).
+ProcessRef FanotifySource::process_of(std::int32_t pid, bool gone) {
+  if (tracer_) {
+    if (auto recorded = tracer_->actor(static_cast<std::uint32_t>(pid))) return recorded;
+  }
+  if (gone) {
+    auto bare = std::make_shared<ProcessInfo>();
+    bare->pid = pid;
+    return bare;
+  }
+  const SteadyTime now = steady_now();
+  if (!recent_process_ || recent_process_->pid != pid ||
+      now - recent_process_at_ >= std::chrono::seconds(1)) {
+    recent_process_ = std::make_shared<const ProcessInfo>(platform::lookup_process(pid));
+    recent_process_at_ = now;
+  }
+  return recent_process_;
+}
+
+void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir, const ProcessRef& process,
+                          WallTimeNs now, std::string old_path) {
   RawChange change;
   change.kind = kind;
   change.path = std::move(path);
@@ -333,17 +353,7 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     const bool new_ok = have_new && context_.filter->accepts(new_path);
     if (!path_ok && !old_ok && !new_ok) continue;
 
-    std::optional<ProcessInfo> process;
-    // The kernel's record of who made the change outlasts the process; /proc does not.
-    if (meta->pid > 0 && tracer_) process = tracer_->actor(static_cast<std::uint32_t>(meta->pid));
-    if (meta->pid > 0 && !process) {
-      if (process_gone) {
-        process = ProcessInfo{};
-        process->pid = meta->pid;
-      } else {
-        process = platform::lookup_process(meta->pid);
-      }
-    }
+    const ProcessRef process = meta->pid > 0 ? process_of(meta->pid, process_gone) : nullptr;
 
     // Several bits may be merged into one record: replay them in the order they can happen.
     const std::uint64_t mask = meta->mask;

@@ -41,14 +41,17 @@ class FanotifySource final : public Source {
   Status mark_filesystems();
   void handle_buffer(const char* buffer, std::size_t length);
   bool resolve_dir(const Fsid& fsid, void* file_handle, std::string* path);
-  void emit(ChangeKind kind, std::string path, bool is_dir, const std::optional<ProcessInfo>& process,
-            WallTimeNs now, std::string old_path = {});
+  ProcessRef process_of(std::int32_t pid, bool gone);
+  void emit(ChangeKind kind, std::string path, bool is_dir, const ProcessRef& process, WallTimeNs now,
+            std::string old_path = {});
 
   SourceContext context_;
   int fan_fd_;
   bool has_rename_;
   std::map<Fsid, int> mount_fds_;  // one open directory per marked filesystem, for open_by_handle_at
   DirPathCache dir_paths_;         // reader thread only
+  ProcessRef recent_process_;      // reader thread only: the last writer looked up in /proc
+  SteadyTime recent_process_at_{};
   std::vector<std::string> skipped_mounts_;
   std::unique_ptr<Reconciler> reconciler_;
   WallTimeNs last_read_ = 0;
