@@ -237,47 +237,66 @@ def run_config(opts, monitor):
     return row
 
 
+def median_round(rounds):
+    """The round with the median slowdown (of two, the worse); counts are the worst of all rounds."""
+    ordered = sorted(rounds, key=lambda r: r["writer_s"] / r["alone_s"])
+    row = dict(ordered[len(ordered) // 2])
+    row["rounds"] = rounds
+    row["seen"] = min(r["seen"] for r in rounds)
+    if "correct" in row:
+        row["correct"] = min(r["correct"] for r in rounds)
+    row["notes"] = [note for r in rounds for note in r.get("notes", [])]
+    return row
+
+
 def run(opts, out_dir=None):
     # The writer alone varies from run to run on this VM (page cache, writeback, the node's merges):
     # each monitor's slowdown is against the writer alone run just before it, on a fresh tree.
-    monitors = [m for m in opts.monitors.split(",") if m and m != "none"]
-    rows = []
+    monitors = [(m, False) for m in opts.monitors.split(",") if m and m != "none"]
+    if bl.es_pid():
+        monitors += [(m, True) for m in opts.idle_node.split(",") if m in FIMON_BACKENDS]
+    samples = {key: [] for key in monitors}
     ram = None if opts.burst_on_disk else RamExt4(max(256 * bl.MIB, opts.files * 16 * 1024))
     opts.burst_fs = str(ram.mount) if ram else None
     try:
-        for m in monitors:
-            alone = run_config(opts, "none")
-            row = run_config(opts, m)
-            row["alone_s"] = alone["writer_s"]
-            rows.append(row)
-        idle_node = [m for m in opts.idle_node.split(",") if m and m in FIMON_BACKENDS] if bl.es_pid() else []
-        for m in idle_node:
-            node = bl.IdleNode()
-            try:
-                alone = run_config(opts, "none")
-                row = run_config(opts, m)
-            finally:
-                node.close()
-            row["alone_s"] = alone["writer_s"]
-            row["idle_node"] = True
-            rows.append(row)
+        # Rounds, not one configuration's repeats back to back: this VM's speed drifts over minutes
+        # (CPU steal), and each round then meets the same drift in every configuration.
+        for _ in range(opts.burst_rounds):
+            for m, idle in monitors:
+                node = bl.IdleNode() if idle else None
+                try:
+                    alone = run_config(opts, "none")
+                    row = run_config(opts, m)
+                finally:
+                    if node:
+                        node.close()
+                row["alone_s"] = alone["writer_s"]
+                row["idle_node"] = idle
+                samples[(m, idle)].append(row)
     finally:
         if ram:
             ram.close()
+    rows = [median_round(samples[key]) for key in monitors]
     n = opts.files
     table, notes = [], []
     for r in rows:
         fimon = "correct" in r
         es_cpu = f"{r['es_cpu_s']:.1f}" if r.get("es_cpu_s") is not None else "-"
         name = f"fimon {r['monitor']}" if fimon else r["monitor"]
+        ratios = sorted(x["writer_s"] / x["alone_s"] for x in r["rounds"])
+        spread = f" ({ratios[0]:.2f}–{ratios[-1]:.2f})" if len(ratios) > 1 else ""
         table.append([name + (", node idle" if r.get("idle_node") else ""), f"{r['alone_s']:.2f}",
-                      f"{r['writer_s']:.2f}", f"{r['writer_s'] / r['alone_s']:.2f}x", f"{r['seen']:,} / {n:,}",
+                      f"{r['writer_s']:.2f}", f"{r['writer_s'] / r['alone_s']:.2f}x{spread}", f"{r['seen']:,} / {n:,}",
                       f"{r['correct']:,} / {n:,}" if fimon else "no hashes",
                       f"{r['settled_s']:.1f} s", f"{r['cpu_s']:.1f}", f"{r['rss'] / bl.MIB:.0f} MiB", es_cpu])
         notes += r.get("notes", [])
     if any(r.get("idle_node") for r in rows):
         notes.append("node idle: the local Elasticsearch's threads ran as SCHED_IDLE (CPU nothing else wants) for "
                      "that row's writer alone and its monitored run, as a node on other machines would be")
+    if opts.burst_rounds > 1:
+        notes.append(f"{opts.burst_rounds} rounds of every configuration; each row is the round with the median "
+                     "slowdown (the range of all rounds in brackets), with the fewest files reported and correct "
+                     "of any round")
     notes.append("searchable/settled: fimon, until the last `created` document is searchable; a peer, until its "
                  "output has not grown for 2 s (the 2 s included)")
     plot = bl.bar_plot(out_dir, "burst-slowdown", f"Burst of {n:,} files: writer slowdown (lower is better)",
@@ -298,6 +317,7 @@ def add_arguments(p):
     p.add_argument("--monitors", default=",".join(FIMON_BACKENDS + PEERS))
     p.add_argument("--burst-timeout", type=float, default=300, help="seconds to wait for the last document")
     p.add_argument("--burst-on-disk", action="store_true", help="write the trees under /var/tmp, not on a RAM ext4")
+    p.add_argument("--burst-rounds", type=int, default=3, help="rounds of every configuration (the median is shown)")
     p.add_argument("--idle-node", default="ebpf", metavar="BACKENDS",
                    help="fimon backends measured once more with the local Elasticsearch at idle priority ('' for none)")
 
@@ -309,7 +329,7 @@ def main():
     p.add_argument("--quick", action="store_true", help="2,000 files: the smoke run")
     opts = p.parse_args()
     if opts.quick:
-        opts.files, opts.burst_timeout = 2000, 60
+        opts.files, opts.burst_timeout, opts.burst_rounds = 2000, 60, 1
     missing = [m for m in opts.monitors.split(",") if m in PEERS and not shutil.which(m)]
     if missing:
         sys.exit(f"burst: not installed: {', '.join(missing)} (scripts/bootstrap installs them)")

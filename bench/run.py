@@ -44,7 +44,7 @@ def package_version(package):
 
 def quick(opts):
     """Every scenario at a size that takes seconds: the smoke run."""
-    opts.files, opts.burst_timeout = 1000, 60
+    opts.files, opts.burst_timeout, opts.burst_rounds = 1000, 60, 1
     opts.large_size, opts.edits = 16 * bl.MIB, 2
     opts.rate, opts.duration, opts.steady_backends = 100, 3, "ebpf"
     opts.scan_files, opts.scan_dirs, opts.large_files, opts.large_file_size = 500, 10, 1, 8 * bl.MIB
