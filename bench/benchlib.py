@@ -125,7 +125,8 @@ def es_pid():
     """The local dev Elasticsearch's pid (it shares the machine), or None for a node elsewhere."""
     pidfile = Path(os.environ.get("FIMON_ES_HOME", "/tmp/fimon-es-9200")) / "es.pid"
     try:
-        return int(pidfile.read_text().strip())
+        pid = int(pidfile.read_text().strip())
+        return pid if Path(f"/proc/{pid}/comm").read_text().strip() == "java" else None  # not a stale pid file
     except (OSError, ValueError):
         return None
 
@@ -147,19 +148,28 @@ class IdleNode:
 
     def __init__(self):
         self.pid = es_pid()
+        self.before = {}  # thread -> its policy before
         if not self.pid:
             sys.exit("bench: no local dev Elasticsearch to put at idle priority")
-        self.set(os.SCHED_IDLE)
-
-    def set(self, policy):
-        for task in Path(f"/proc/{self.pid}/task").iterdir():
+        for tid in self.threads():
             try:
-                os.sched_setscheduler(int(task.name), policy, os.sched_param(0))
+                self.before[tid] = os.sched_getscheduler(tid)
+                os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
             except OSError:  # a thread that ended meanwhile
                 pass
 
+    def threads(self):
+        try:
+            return [int(t.name) for t in Path(f"/proc/{self.pid}/task").iterdir()]
+        except OSError:  # the node is gone
+            return []
+
     def close(self):
-        self.set(os.SCHED_OTHER)
+        for tid in self.threads():  # threads started meanwhile inherited SCHED_IDLE
+            try:
+                os.sched_setscheduler(tid, self.before.get(tid, os.SCHED_OTHER), os.sched_param(0))
+            except OSError:
+                pass
 
 
 class Agent:

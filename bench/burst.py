@@ -245,7 +245,7 @@ def median_round(rounds):
     row["seen"] = min(r["seen"] for r in rounds)
     if "correct" in row:
         row["correct"] = min(r["correct"] for r in rounds)
-    row["notes"] = [note for r in rounds for note in r.get("notes", [])]
+    row["notes"] = list(dict.fromkeys(note for r in rounds for note in r.get("notes", [])))
     return row
 
 

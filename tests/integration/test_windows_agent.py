@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from fimon_harness import FAST, REPO, Agent, by_path
+from fimon_harness import FAST, REPO, STARTED, Agent, by_path
 
 EXE = pathlib.Path(os.environ.get("FIMON_WINDOWS_BUILD_DIR", REPO / "build" / "mingw")) / "fimon.exe"
 WINE_RUN = str(REPO / "scripts" / "wine-run")
@@ -40,6 +40,7 @@ class WineAgent(Agent):
                 "--es-url", es.url, "--data-stream", stream, "--backend", "auto", *FAST, *extra]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        STARTED.append(self.proc)
         self.wait_log("running:", timeout=60)  # a fresh Wine prefix takes a few seconds
 
 

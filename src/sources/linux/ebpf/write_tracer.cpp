@@ -334,7 +334,7 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
     return;
   }
   if (r.offset < 0 || r.length <= 0) return;
-  const ProcessRef& process = writer_of(r);
+  const ProcessRef process = writer_of(r);  // a copy: the cache may be cleared by a later lookup
   const unsigned maj = kernel_major(r.sb_dev);
   const unsigned min = kernel_minor(r.sb_dev);
   std::string_view captured;
@@ -374,7 +374,7 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
 // dirty when stored to raise no further tracepoint. Report it now (with its writer); the analysis
 // after the quiet period sees what the mapping changed.
 void WriteTracer::on_mapping(const fimon_write_record& r, const void* data, std::size_t size) {
-  const ProcessRef& process = writer_of(r);
+  const ProcessRef process = writer_of(r);
   const unsigned maj = kernel_major(r.sb_dev);
   const unsigned min = kernel_minor(r.sb_dev);
   std::string path = mapping_path(data, size, maj, min);

@@ -58,9 +58,9 @@ class WriteTracer {
   void stop();
 
   // The process `pid` as the kernel saw it at its last name or attribute change (create, unlink,
-  // rename, chmod...), even if it has exited since; nullopt when unknown or when it has run
+  // rename, chmod...), even if it has exited since; null when unknown or when it has run
   // execve since. Called from the names source's thread.
-  ProcessRef actor(std::uint32_t pid);  // null: no record of it
+  ProcessRef actor(std::uint32_t pid);
 
  private:
   WriteTracer(fimon_bpf* skeleton, WriteLedger* ledger, std::vector<std::string> roots);
