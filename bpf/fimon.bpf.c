@@ -105,7 +105,7 @@ struct {
 } fs_written SEC(".maps");
 
 /* A write syscall's arguments, from the registers the kernel saved at its entry. */
-struct pending_write {
+struct write_args {
   __s64 fd;
   __s64 pos;       /* positional writes: where; -1: the file position */
   __u64 buf;       /* the user's buffer (write, pwrite64) or iovec array (the vector forms) */
@@ -146,7 +146,7 @@ static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i) {
 #endif
 
 /* Which write syscall `nr` is, with its arguments; false for every other syscall. */
-static __always_inline bool write_syscall(struct pt_regs *regs, long nr, struct pending_write *w) {
+static __always_inline bool write_syscall(struct pt_regs *regs, long nr, struct write_args *w) {
   w->fd = (__s64)syscall_arg(regs, 0);
   w->buf = syscall_arg(regs, 1);
   w->pos = -1;
@@ -356,7 +356,7 @@ static __always_inline __u32 assemble_path(struct dentry *d, char *buf, __u32 *c
 /* A write record with the first bytes written, read back from the writer's own buffer: it still
  * holds them at the syscall's return (unless another thread of the writer changed it meanwhile). */
 static __always_inline void emit_with_bytes(struct inode *inode, __s64 start, long written,
-                                            const struct pending_write *w) {
+                                            const struct write_args *w) {
   struct fimon_capture_record *r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
   if (!r) {
     count_drop();
@@ -386,7 +386,7 @@ static __always_inline void emit_with_bytes(struct inode *inode, __s64 start, lo
 static __always_inline int leave(long ret, long nr) {
   if (ret <= 0 || (bpf_get_current_pid_tgid() >> 32) == own_tgid)
     return 0;
-  struct pending_write w;
+  struct write_args w;
   if (!write_syscall((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()), nr, &w) || w.fd < 0)
     return 0;
 
