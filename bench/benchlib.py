@@ -93,9 +93,9 @@ def delete_stream(url, stream):
     refuses to delete a data stream's write index, so there the backing indices are closed: a closed
     index holds no heap and is never refreshed or merged, which a later scenario would pay for."""
     status, _ = es_request(url, "DELETE", f"/_data_stream/{stream}")
+    if status == 404:  # a plain index, not a data stream
+        es_request(url, "DELETE", f"/{stream}")
     if status in (200, 404):
-        if status == 404:
-            es_request(url, "DELETE", f"/{stream}")
         return
     status, rows = es_request(url, "GET", f"/_cat/indices/.ds-{stream}-*?h=index&format=json")
     for row in rows if status == 200 else []:
@@ -144,7 +144,8 @@ class IdleNode:
     """While open, every thread of the local dev Elasticsearch runs as SCHED_IDLE: only on CPU time
     nothing else wants. A production node is on other machines; this shows what the monitor alone
     costs a writer once the node no longer competes for the same two cores. Threads started
-    meanwhile inherit the policy, and all are put back to SCHED_OTHER on close."""
+    meanwhile inherit the policy; on close each thread gets back the policy it had (new ones
+    SCHED_OTHER)."""
 
     def __init__(self):
         self.pid = es_pid()
