@@ -37,7 +37,7 @@ std::string read_first_line(const std::string& path) {
 }
 
 struct CachedProcess {
-  ProcessInfo info;
+  ProcessRef info;
   SteadyTime at;
 };
 
@@ -69,7 +69,7 @@ std::string group_name(std::uint32_t gid) {
   });
 }
 
-ProcessInfo lookup_process(std::int64_t pid) {
+ProcessRef lookup_process(std::int64_t pid) {
   static std::unordered_map<std::int64_t, CachedProcess> cache;
   static std::mutex mutex;
   const SteadyTime now = steady_now();
@@ -104,10 +104,11 @@ ProcessInfo lookup_process(std::int64_t pid) {
   // Gone before we looked: the name alone (or nothing) is all there is.
   info.resolved = !info.name.empty();
 
+  auto shared = std::make_shared<const ProcessInfo>(std::move(info));
   std::lock_guard<std::mutex> lock(mutex);
   if (cache.size() > 4096) cache.clear();
-  cache[pid] = CachedProcess{info, now};
-  return info;
+  cache[pid] = CachedProcess{shared, now};
+  return shared;
 }
 
 }  // namespace fimon::platform

@@ -78,24 +78,25 @@ std::string group_name(std::uint32_t) {
   return {};
 }
 
-ProcessInfo lookup_process(std::int64_t pid) {
-  ProcessInfo p;
-  p.pid = pid;
+// Not cached: the ETW tracker keeps its own answers per pid.
+ProcessRef lookup_process(std::int64_t pid) {
+  auto p = std::make_shared<ProcessInfo>();
+  p->pid = pid;
   HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid));
   if (process == nullptr) return p;
   HandleCloser closer{process};
   DWORD exit_code = 0;
   if (GetExitCodeProcess(process, &exit_code) && exit_code != STILL_ACTIVE) return p;  // gone
-  p.executable = image_path(process);
-  p.name = base_name(p.executable);
-  p.resolved = !p.executable.empty();
-  token_user(process, &p);
-  p.command_line = command_line(process);
+  p->executable = image_path(process);
+  p->name = base_name(p->executable);
+  p->resolved = !p->executable.empty();
+  token_user(process, p.get());
+  p->command_line = command_line(process);
   FILETIME created{}, exited{}, kernel{}, user{};
   if (GetProcessTimes(process, &created, &exited, &kernel, &user)) {
     const unsigned long long start =
         (static_cast<unsigned long long>(created.dwHighDateTime) << 32) | created.dwLowDateTime;
-    p.entity_id = std::to_string(pid) + "-" + std::to_string(start);
+    p->entity_id = std::to_string(pid) + "-" + std::to_string(start);
   }
   return p;
 }

@@ -219,7 +219,6 @@ bool FanotifySource::resolve_dir(const Fsid& fsid, void* handle, std::string* pa
 }
 
 // Who made a change. The kernel's record (the eBPF tracer's) outlasts the process; /proc does not.
-// A run of events from one process shares one description (a burst comes from few processes).
 ProcessRef FanotifySource::process_of(std::int32_t pid, bool gone) {
   if (tracer_) {
     if (auto recorded = tracer_->actor(static_cast<std::uint32_t>(pid))) return recorded;
@@ -229,13 +228,7 @@ ProcessRef FanotifySource::process_of(std::int32_t pid, bool gone) {
     bare->pid = pid;
     return bare;
   }
-  const SteadyTime now = steady_now();
-  if (!recent_process_ || recent_process_->pid != pid ||
-      now - recent_process_at_ >= std::chrono::seconds(1)) {
-    recent_process_ = std::make_shared<const ProcessInfo>(platform::lookup_process(pid));
-    recent_process_at_ = now;
-  }
-  return recent_process_;
+  return platform::lookup_process(pid);  // shared by a run of one process's events
 }
 
 void FanotifySource::emit(ChangeKind kind, std::string path, bool is_dir, const ProcessRef& process,

@@ -50,8 +50,6 @@ class FanotifySource final : public Source {
   bool has_rename_;
   std::map<Fsid, int> mount_fds_;  // one open directory per marked filesystem, for open_by_handle_at
   DirPathCache dir_paths_;         // reader thread only
-  ProcessRef recent_process_;      // reader thread only: the last writer looked up in /proc
-  SteadyTime recent_process_at_{};
   std::vector<std::string> skipped_mounts_;
   std::unique_ptr<Reconciler> reconciler_;
   WallTimeNs last_read_ = 0;
