@@ -186,7 +186,10 @@ static __always_inline bool in_write_syscall(void) {
          !compat_syscall(task, regs);
 }
 
-static __always_inline bool below_watched_dir(struct dentry *d, __u64 dev) {
+/* Whether a regular file's dentry lies below a watched directory. The lookups start at its parent:
+ * only directories are ever watched, and each write pays for every level looked up. */
+static __always_inline bool below_watched_dir(struct dentry *file, __u64 dev) {
+  struct dentry *d = BPF_CORE_READ(file, d_parent);
   for (int level = 0; level < MAX_DEPTH; level++) {
     struct dir_key key = {.dev = dev, .ino = BPF_CORE_READ(d, d_inode, i_ino)};
     if (bpf_map_lookup_elem(&watched_dirs, &key))
