@@ -8,6 +8,7 @@
 #include "core/bounded_queue.hpp"
 #include "platform/crypto.hpp"
 #include "platform/fs.hpp"
+#include "platform/lifecycle.hpp"
 #include "platform/mime.hpp"  // kMimeSniffBytes
 
 namespace fimon {
@@ -30,6 +31,7 @@ class ChunkFeed {
     const std::size_t size = std::size_t{64} << 10;
     for (std::size_t k = 0; k < kParallelBuffers; ++k) free_.push(std::vector<unsigned char>(size));
     thread_ = std::thread([this] {
+      platform::name_current_thread("fimon-chunk");
       while (auto filled = full_.pop()) {
         chunker_.update(filled->first.data(), filled->second);
         free_.push(std::move(filled->first));

@@ -55,7 +55,10 @@ bool Pipeline::on_change(RawChange&& change) {
 
 void Pipeline::start() {
   if (store_ != nullptr) store_->set_caller_commits(true);  // see commit()
-  dispatcher_ = std::thread([this] { dispatch_loop(); });
+  dispatcher_ = std::thread([this] {
+    platform::name_current_thread("fimon-dispatch");
+    dispatch_loop();
+  });
   for (auto& q : queues_) workers_.emplace_back([this, queue = q.get()] { worker_loop(*queue); });
 }
 
@@ -79,6 +82,7 @@ void Pipeline::dispatch_loop() {
 }
 
 void Pipeline::worker_loop(BoundedQueue<WorkItem>& queue) {
+  platform::name_current_thread("fimon-analyse");
   // Analysis can wait; the host's own work and the kernel queues' readers cannot.
   if (!platform::lower_current_thread_priority(static_cast<unsigned>(config_.analysis_nice)))
     log::warn("analysis-nice: the analysis thread's priority could not be lowered");

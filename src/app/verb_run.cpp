@@ -106,6 +106,7 @@ int run_agent(const Config& c) {
   std::thread catch_up;
   if (c.scan_at_start) {
     catch_up = std::thread([&] {
+      platform::name_current_thread("fimon-scan");
       (void)platform::lower_current_thread_priority(static_cast<unsigned>(c.analysis_nice));
       const ScanSummary s = scan_against_baseline(
           runtime->filter, *runtime->store, [&](WorkItem item) { pipeline.submit_work(std::move(item)); },

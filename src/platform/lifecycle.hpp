@@ -30,6 +30,9 @@ Result<std::string> drop_unneeded_privileges();
 // the host's other work). Linux: the thread's own nice value, inherited by threads it starts;
 // Windows: below normal (lowest from 10 steps), not inherited. False when refused.
 bool lower_current_thread_priority(unsigned steps);
+// Names the calling thread for top -H, perf, ps and debuggers ("fimon-work"...). Linux keeps the
+// first 15 bytes; Windows sets the thread's description where the system has one. Best effort.
+void name_current_thread(const char* name);
 // True when standard error is a terminal (progress lines redraw themselves there).
 bool stderr_is_terminal();
 // The program's arguments after its name, in UTF-8 (Windows: from the wide command line).

@@ -79,6 +79,10 @@ bool lower_current_thread_priority(unsigned steps) {
   return ::setpriority(PRIO_PROCESS, tid, target) == 0;
 }
 
+void name_current_thread(const char* name) {
+  (void)::prctl(PR_SET_NAME, name);  // the kernel copies at most 15 bytes and terminates them
+}
+
 bool stderr_is_terminal() {
   return ::isatty(STDERR_FILENO) == 1;
 }

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,6 +28,20 @@ TEST(LowerThreadPriority, LowersOnlyTheCallingThread) {
   EXPECT_EQ(inside, std::min(19, before + 3));
   EXPECT_EQ(child_of_inside, inside);  // threads it starts inherit it
   EXPECT_EQ(own_nice(), before);
+}
+
+TEST(NameCurrentThread, NamesOnlyTheCallingThreadAndKeeps15Bytes) {
+  char before[16] = {};
+  ASSERT_EQ(::prctl(PR_GET_NAME, before), 0);
+  char inside[16] = {};
+  std::thread([&] {
+    name_current_thread("fimon-a-very-long-thread-name");
+    ASSERT_EQ(::prctl(PR_GET_NAME, inside), 0);
+  }).join();
+  EXPECT_STREQ(inside, "fimon-a-very-lo");
+  char after[16] = {};
+  ASSERT_EQ(::prctl(PR_GET_NAME, after), 0);
+  EXPECT_STREQ(after, before);
 }
 
 TEST(LowerThreadPriority, StopsAtTheLowestPriority) {

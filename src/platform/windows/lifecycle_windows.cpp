@@ -73,6 +73,14 @@ bool lower_current_thread_priority(unsigned steps) {
   return SetThreadPriority(GetCurrentThread(), priority) != 0;
 }
 
+void name_current_thread(const char* name) {
+  // SetThreadDescription exists from Windows 10 1607 (and in Wine): looked up, not linked.
+  using SetDescription = HRESULT(WINAPI*)(HANDLE, PCWSTR);
+  static const auto set = reinterpret_cast<SetDescription>(
+      reinterpret_cast<void*>(GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "SetThreadDescription")));
+  if (set != nullptr) (void)set(GetCurrentThread(), to_wide(name).c_str());
+}
+
 bool stderr_is_terminal() {
   DWORD mode = 0;
   return GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode) != 0;

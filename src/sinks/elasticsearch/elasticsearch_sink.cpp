@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "platform/lifecycle.hpp"
 #include "sinks/elasticsearch/batch_timing.hpp"
 #include "sinks/queue/memory_queue.hpp"
 
@@ -37,7 +38,10 @@ ElasticsearchSink::ElasticsearchSink(ElasticsearchSinkOptions options,
   if (!options_.dead_letter_path.empty())
     dead_letters_ =
         std::make_unique<DeadLetterFile>(options_.dead_letter_path, options_.dead_letter_max_bytes);
-  shipper_ = std::thread([this] { run(); });
+  shipper_ = std::thread([this] {
+    platform::name_current_thread("fimon-ship");
+    run();
+  });
 }
 
 ElasticsearchSink::~ElasticsearchSink() {

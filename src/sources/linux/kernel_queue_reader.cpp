@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "platform/lifecycle.hpp"
 #include "platform/linux/errors.hpp"
 
 namespace fimon {
@@ -46,7 +47,10 @@ KernelQueueReader::~KernelQueueReader() {
 }
 
 void KernelQueueReader::start(Handler handler) {
-  thread_ = std::thread([this, handler = std::move(handler)] { run(handler); });
+  thread_ = std::thread([this, handler = std::move(handler)] {
+    platform::name_current_thread((std::string("fimon-") + name_).c_str());
+    run(handler);
+  });
 }
 
 void KernelQueueReader::stop() {

@@ -3,12 +3,16 @@
 #include <algorithm>
 
 #include "core/log.hpp"
+#include "platform/lifecycle.hpp"
 
 namespace fimon {
 
 Reconciler::Reconciler(const SourceContext& context, WalkOptions walk, SourceStats* stats)
     : context_(context), walk_(std::move(walk)), stats_(stats) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    platform::name_current_thread("fimon-reconcile");
+    run();
+  });
 }
 
 Reconciler::~Reconciler() {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "platform/lifecycle.hpp"
 #include "platform/windows/errors.hpp"
 #include "platform/windows/wide.hpp"
 #include "sources/windows/kernel_file_records.hpp"
@@ -148,6 +149,7 @@ Result<std::unique_ptr<KernelFileSession>> KernelFileSession::start(const std::w
   s->consuming_ = true;
   KernelFileSession* self = s.get();
   s->thread_ = std::thread([self] {
+    platform::name_current_thread("fimon-etw");
     const ULONG result = ProcessTrace(&self->consumer_, 1, nullptr, nullptr);
     self->consuming_ = false;
     if (!self->stopping_ && result != ERROR_SUCCESS && result != ERROR_CANCELLED) {

@@ -11,6 +11,7 @@
 
 #include "core/log.hpp"
 #include "platform/identity.hpp"
+#include "platform/lifecycle.hpp"
 #include "platform/windows/accounts.hpp"
 #include "platform/windows/wide.hpp"
 #include "sources/windows/etw_session.hpp"
@@ -143,7 +144,10 @@ Result<std::unique_ptr<EtwTracer>> EtwTracer::start(const SourceContext& context
   t->feed_ = std::make_shared<Feed>(t.get());
   context.ledger->set_tracer("etw", true);
   context.ledger->set_feed(t->feed_);
-  t->watch_thread_ = std::thread([self = t.get()] { self->watch(); });
+  t->watch_thread_ = std::thread([self = t.get()] {
+    platform::name_current_thread("fimon-etw-watch");
+    self->watch();
+  });
   return t;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "platform/lifecycle.hpp"
 #include "platform/windows/errors.hpp"
 #include "platform/windows/wide.hpp"
 #include "sources/windows/etw_tracer.hpp"
@@ -134,7 +135,10 @@ Status RdcwSource::start() {
                 platform::win32_error(GetLastError(), "open").message(), "); looking for it every second");
     }
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    platform::name_current_thread("fimon-rdcw");
+    run();
+  });
   return {};
 }
 

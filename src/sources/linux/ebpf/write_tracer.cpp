@@ -25,6 +25,7 @@
 #include "core/log.hpp"
 #include "fimon.skel.h"  // generated from bpf/fimon.bpf.c at build time
 #include "fimon_write_record.h"
+#include "platform/lifecycle.hpp"
 #include "sources/linux/ebpf/process_cache.hpp"
 #include "sources/linux/ebpf/ring_cursor.hpp"
 #include "sources/linux/ebpf/superblock_devices.hpp"
@@ -206,7 +207,10 @@ void WriteTracer::start(WriteTracerCallbacks callbacks, SourceStats* stats) {
     // Without it an event may be analysed before its writes are read: they join a later one.
     log::warn("ebpf: ", cursor.error().message());
   }
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    platform::name_current_thread("fimon-ebpf");
+    run();
+  });
 }
 
 void WriteTracer::stop() {
