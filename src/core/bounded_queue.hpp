@@ -1,6 +1,8 @@
 // A bounded multi-producer multi-consumer queue. push() blocks while full (backpressure instead of
-// loss); pop() blocks while empty; close() wakes everyone, after which push() refuses and pop()
-// drains what is left and then returns nullopt.
+// loss) until consumers have drained it to half: a producer woken for each item taken would cost a
+// context switch per item, on both sides, when it is faster than the consumers. pop() blocks while
+// empty; close() wakes everyone, after which push() refuses and pop() drains what is left and then
+// returns nullopt.
 #pragma once
 
 #include <condition_variable>
@@ -17,7 +19,9 @@ class BoundedQueue {
 
   bool push(T item) {
     std::unique_lock<std::mutex> lock(mutex_);
-    not_full_.wait(lock, [this] { return items_.size() < capacity_ || closed_; });
+    if (items_.size() >= capacity_) {
+      not_full_.wait(lock, [this] { return items_.size() <= low_water() || closed_; });
+    }
     if (closed_) return false;
     items_.push_back(std::move(item));
     not_empty_.notify_one();
@@ -30,7 +34,7 @@ class BoundedQueue {
     if (items_.empty()) return std::nullopt;
     T item = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    if (items_.size() == low_water()) not_full_.notify_all();
     return item;
   }
 
@@ -47,6 +51,8 @@ class BoundedQueue {
   }
 
  private:
+  std::size_t low_water() const { return capacity_ / 2; }
+
   const std::size_t capacity_;
   mutable std::mutex mutex_;
   std::condition_variable not_empty_;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "platform/linux/errors.hpp"
 
@@ -48,11 +49,15 @@ bool RingCursor::passed(unsigned long target) const {
   return __atomic_load_n(consumer_, __ATOMIC_ACQUIRE) >= target;
 }
 
-// The ring is in order: what the kernel queued before the call is all the event needs (`since`
-// is earlier still).
-bool RingCursor::catch_up(WallTimeNs /*since*/, std::chrono::milliseconds limit) {
+// The writes behind a change were reserved in the ring before the change was seen (`since`). A
+// reader pass that started after that and read up to where the producer then was has read them:
+// the usual case, as analysis waits for the close-settle time. Otherwise the ring is in order, and
+// what the kernel queued before this call is enough. (A wall clock stepped back between the two
+// can only cost the event its written ranges, which then join the file's next event.)
+bool RingCursor::catch_up(WallTimeNs since, std::chrono::milliseconds limit) {
+  if (read_all_before_.load(std::memory_order_acquire) >= since) return true;
   const unsigned long target = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
-  if (passed(target)) return true;  // the usual case: nothing queued, nothing to wait for
+  if (passed(target)) return true;  // nothing queued, nothing to wait for
   // Woken without a wakeup of its own, the reader may also stop short of a record still being
   // written (reserved, not yet submitted) and then sleep its whole poll interval: wake it again
   // every few milliseconds until it has passed. (Unwoken when the eventfd's counter is full, it
@@ -77,7 +82,15 @@ bool RingCursor::catch_up(WallTimeNs /*since*/, std::chrono::milliseconds limit)
   return false;
 }
 
+void RingCursor::pass_starting() {
+  pass_started_at_ = wall_clock_now();  // first: a record reserved before it is below the target
+  pass_target_ = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
+}
+
 void RingCursor::advanced() {
+  // Stopped short of the target (a record still being written): the pass proves nothing.
+  if (passed(pass_target_) && pass_started_at_ > read_all_before_.load(std::memory_order_relaxed))
+    read_all_before_.store(pass_started_at_, std::memory_order_release);
   { std::lock_guard lock(mutex_); }  // a waiter between its check and its wait must not miss this
   moved_.notify_all();
 }
