@@ -70,7 +70,13 @@ def run_writer(opts, tree):
     os.sync()  # the previous configuration's writeback must not slow this writer down
     time.sleep(1)
     proc = subprocess.Popen([opts.writer, str(tree), str(opts.files)], stdout=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
+    try:
+        out = proc.stdout.read()
+        proc.stdout.close()
+    except BaseException:  # interrupted: the writer must not outlive the bench
+        proc.kill()
+        proc.wait()
+        raise
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:

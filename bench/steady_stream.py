@@ -71,15 +71,16 @@ class Poller(threading.Thread):
         for hit in res["hits"]["hits"]:
             src = hit["_source"]
             seq = src["event"]["sequence"]
+            digest = src.get("file", {}).get("hash", {}).get("sha256")
+            if src["event"].get("action") == "modified" and digest is not None and digest not in self.seen:
+                # Parsed before the document counts as seen: a bad field must not lose it for good.
+                agent_s = bl.iso_seconds(src["event"]["created"]) - bl.iso_seconds(src["@timestamp"])
+                self.seen[digest] = now
+                self.agent_s.append(agent_s)
             self.gaps.discard(seq)
             if seq > self.top:
                 self.gaps.update(range(self.top + 1, seq))
                 self.top = seq
-            digest = src.get("file", {}).get("hash", {}).get("sha256")
-            if src["event"].get("action") != "modified" or digest is None or digest in self.seen:
-                continue
-            self.seen[digest] = now
-            self.agent_s.append(bl.iso_seconds(src["event"]["created"]) - bl.iso_seconds(src["@timestamp"]))
         if len(self.gaps) > MAX_GAPS:
             self.gaps = set(sorted(self.gaps)[-MAX_GAPS:])
 

@@ -1,6 +1,7 @@
 // A bounded multi-producer multi-consumer queue. push() blocks while full (backpressure instead of
-// loss) until consumers have drained it to half: a producer woken for each item taken would cost a
-// context switch per item, on both sides, when it is faster than the consumers. pop() blocks while
+// loss); blocked producers are woken together once consumers have drained it to half, not for each
+// item taken, which would cost a context switch per item on both sides when producers are faster.
+// Woken, each producer gets in while there is room, so two producers take turns. pop() blocks while
 // empty; close() wakes everyone, after which push() refuses and pop() drains what is left and then
 // returns nullopt.
 #pragma once
@@ -20,7 +21,9 @@ class BoundedQueue {
   bool push(T item) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (items_.size() >= capacity_) {
-      not_full_.wait(lock, [this] { return items_.size() <= low_water() || closed_; });
+      ++blocked_producers_;
+      not_full_.wait(lock, [this] { return items_.size() < capacity_ || closed_; });
+      --blocked_producers_;
     }
     if (closed_) return false;
     items_.push_back(std::move(item));
@@ -50,6 +53,12 @@ class BoundedQueue {
     return items_.size();
   }
 
+  // Producers waiting in push() for room.
+  std::size_t blocked_producers() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return blocked_producers_;
+  }
+
  private:
   std::size_t low_water() const { return capacity_ / 2; }
 
@@ -58,6 +67,7 @@ class BoundedQueue {
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
   std::deque<T> items_;
+  std::size_t blocked_producers_ = 0;
   bool closed_ = false;
 };
 

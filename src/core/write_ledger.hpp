@@ -34,8 +34,8 @@ struct KernelWrites {
 class WriteFeed {
  public:
   virtual ~WriteFeed() = default;
-  // Returns true once everything queued before the call, and all writes done before `since` (when
-  // the event being analysed was seen), are in the ledger; false after `limit`.
+  // Returns true once all writes done before `since` (when the event being analysed was seen) are
+  // in the ledger; false after `limit`.
   virtual bool catch_up(WallTimeNs since, std::chrono::milliseconds limit) = 0;
 };
 

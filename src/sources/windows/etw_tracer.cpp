@@ -38,7 +38,11 @@ std::int64_t now_filetime() {
 // most takes find it already past their change and do not wait at all.
 class EtwTracer::Feed final : public WriteFeed {
  public:
-  explicit Feed(EtwTracer* tracer) : tracer_(tracer), thread_([this] { run(); }) {}
+  explicit Feed(EtwTracer* tracer)
+      : tracer_(tracer), thread_([this] {
+          platform::name_current_thread("fimon-etw-flush");
+          run();
+        }) {}
   ~Feed() override { detach(); }
   Feed(const Feed&) = delete;
   Feed& operator=(const Feed&) = delete;

@@ -43,8 +43,9 @@ class RingCursor final : public WriteFeed {
   const unsigned long* consumer_;
   const unsigned long* producer_;
   int wake_fd_;
-  // Every record reserved before this wall time has been read: a change seen before it needs no
-  // wait. Only the reader's thread writes the pass fields.
+  // Every record reserved before this wall time has been read (the start of the last pass that
+  // read all it found): a change seen well before it needs no wait. Only the reader's thread
+  // writes the pass fields.
   std::atomic<WallTimeNs> read_all_before_{0};
   WallTimeNs pass_started_at_ = 0;
   unsigned long pass_target_ = 0;
