@@ -8,19 +8,12 @@
 #include <cerrno>
 #include <chrono>
 
-#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "platform/linux/errors.hpp"
 
 namespace fimon {
 namespace {
 constexpr auto kRewakeEvery = std::chrono::milliseconds(2);
-// How much earlier than `since` a write's record may be reserved: fanotify's modify event is made
-// inside the write, before the syscall's exit where the record is; a rescan's `since` is the
-// file's ctime, stamped at a write's start and coarse (a timer tick). Past this margin the
-// analysis waits for the reader as before; a write still running after it can only cost the
-// event its written ranges, which then join the file's next event.
-constexpr WallTimeNs kRecordAfterSeenMargin = 100'000'000;
 }  // namespace
 
 Result<std::shared_ptr<RingCursor>> RingCursor::map(int ring_fd) {
@@ -55,14 +48,11 @@ bool RingCursor::passed(unsigned long target) const {
   return __atomic_load_n(consumer_, __ATOMIC_ACQUIRE) >= target;
 }
 
-// The writes behind a change were reserved in the ring before the change was seen (`since`, give
-// or take kRecordAfterSeenMargin). A reader pass that started after that and read up to where the
-// producer then was has read them: the usual case, as analysis waits for the close-settle time.
-// Otherwise the ring is in order, and what the kernel queued before this call is enough.
-bool RingCursor::catch_up(WallTimeNs since, std::chrono::milliseconds limit) {
-  if (read_all_before_.load(std::memory_order_acquire) >= since + kRecordAfterSeenMargin) return true;
+// The ring is in order: what the kernel queued before the call is all the event needs (`since`
+// is earlier still).
+bool RingCursor::catch_up(WallTimeNs /*since*/, std::chrono::milliseconds limit) {
   const unsigned long target = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
-  if (passed(target)) return true;  // nothing queued, nothing to wait for
+  if (passed(target)) return true;  // the usual case: nothing queued, nothing to wait for
   // Woken without a wakeup of its own, the reader may also stop short of a record still being
   // written (reserved, not yet submitted) and then sleep its whole poll interval: wake it again
   // every few milliseconds until it has passed. (Unwoken when the eventfd's counter is full, it
@@ -87,15 +77,7 @@ bool RingCursor::catch_up(WallTimeNs since, std::chrono::milliseconds limit) {
   return false;
 }
 
-void RingCursor::pass_starting() {
-  pass_started_at_ = wall_clock_now();  // first: a record reserved before it is below the target
-  pass_target_ = __atomic_load_n(producer_, __ATOMIC_ACQUIRE);
-}
-
 void RingCursor::advanced() {
-  // Stopped short of the target (a record still being written): the pass proves nothing. The last
-  // pass is kept, not the greatest time: a wall clock stepped back is then trusted again at once.
-  if (passed(pass_target_)) read_all_before_.store(pass_started_at_, std::memory_order_release);
   { std::lock_guard lock(mutex_); }  // a waiter between its check and its wait must not miss this
   moved_.notify_all();
 }

@@ -1,10 +1,9 @@
 // How far user space has read the kernel's ring buffer: the positions the kernel publishes in the
 // ring's first two pages (consumer, then producer). An analysis asks it to wait until the reader
-// has passed every record the kernel had queued before the change was seen, so the records of a
-// file's writes are in the ledger before the file's event is built.
+// has passed every record the kernel had queued when it asked, so the records of a file's writes
+// are in the ledger before the file's event is built.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -28,8 +27,7 @@ class RingCursor final : public WriteFeed {
   // The kernel does not wake the reader for each record (fimon.bpf.c, submit_flags): a waiting
   // analysis does, through this eventfd, which the reader polls beside the ring.
   int wake_fd() const { return wake_fd_; }
-  // The reader calls these around each pass over the ring.
-  void pass_starting();
+  // The reader calls this after each pass over the ring.
   void advanced();
   // The reader has stopped: waiting for it would be in vain.
   void close();
@@ -43,12 +41,6 @@ class RingCursor final : public WriteFeed {
   const unsigned long* consumer_;
   const unsigned long* producer_;
   int wake_fd_;
-  // Every record reserved before this wall time has been read (the start of the last pass that
-  // read all it found): a change seen well before it needs no wait. Only the reader's thread
-  // writes the pass fields.
-  std::atomic<WallTimeNs> read_all_before_{0};
-  WallTimeNs pass_started_at_ = 0;
-  unsigned long pass_target_ = 0;
   std::mutex mutex_;
   std::condition_variable moved_;
   bool closed_ = false;

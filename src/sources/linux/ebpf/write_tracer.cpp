@@ -241,7 +241,6 @@ int WriteTracer::wait_and_consume() {
     std::uint64_t count = 0;
     (void)!read(cursor_->wake_fd(), &count, sizeof count);
   }
-  cursor_->pass_starting();
   return ring_buffer__consume(ring_);
 }
 
