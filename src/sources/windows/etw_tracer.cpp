@@ -135,7 +135,7 @@ Result<std::unique_ptr<EtwTracer>> EtwTracer::start(const SourceContext& context
   if (context.ledger == nullptr) return invalid_argument("etw: no write ledger to fill");
   std::unique_ptr<EtwTracer> t(new EtwTracer(context, stats));
   t->tracker_ = std::make_unique<KernelFileTracker>(
-      *context.filter, *context.ledger, [](std::uint32_t pid) { return *platform::lookup_process(pid); },
+      *context.filter, *context.ledger, [](std::uint32_t pid) { return platform::lookup_process(pid); },
       [] { return NtPathMap::from_system(); }, static_cast<std::uint32_t>(context.own_pid), stats,
       [](const std::string& sid) {
         PSID binary = nullptr;

@@ -62,9 +62,7 @@ ProcessRef KernelFileTracker::writer(std::uint32_t pid, const std::string& user_
   auto it = processes_.find(pid);
   if (it == processes_.end() || now - it->second.looked_up > kProcessFresh) {
     if (processes_.size() >= kMaxProcesses) processes_.clear();
-    it = processes_
-             .insert_or_assign(pid, CachedProcess{std::make_shared<const ProcessInfo>(resolve_(pid)), now})
-             .first;
+    it = processes_.insert_or_assign(pid, CachedProcess{resolve_(pid), now}).first;
   }
   const ProcessRef& process = it->second.info;
   if (user_sid.empty() || user_sid == process->user_sid) return process;  // shared by its writes

@@ -31,7 +31,7 @@ struct KernelFileTrackerStats {
 
 class KernelFileTracker {
  public:
-  using Resolver = std::function<ProcessInfo(std::uint32_t pid)>;
+  using Resolver = std::function<ProcessRef(std::uint32_t pid)>;  // never null
   using PathMapSource = std::function<NtPathMap()>;
   using AccountNamer = std::function<std::string(const std::string& sid)>;  // "DOMAIN\\name" or empty
 

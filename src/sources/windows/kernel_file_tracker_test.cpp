@@ -132,15 +132,15 @@ class TrackerTest : public ::testing::Test {
             filter_, ledger_,
             [this](std::uint32_t pid) {
               ++lookups_;
-              ProcessInfo p;
-              p.pid = pid;
-              p.name = "writer.exe";
-              p.executable = "C:/Tools/writer.exe";
-              p.user_sid = "S-1-5-21-1-2-3-1001";
-              p.user_name = "HOST\\alice";
-              p.entity_id = std::to_string(pid) + "-1";
-              p.resolved = true;
-              return p;
+              auto p = std::make_shared<ProcessInfo>();
+              p->pid = pid;
+              p->name = "writer.exe";
+              p->executable = "C:/Tools/writer.exe";
+              p->user_sid = "S-1-5-21-1-2-3-1001";
+              p->user_name = "HOST\\alice";
+              p->entity_id = std::to_string(pid) + "-1";
+              p->resolved = true;
+              return ProcessRef(std::move(p));
             },
             [this] {
               ++map_builds_;
