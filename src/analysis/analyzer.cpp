@@ -202,10 +202,11 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     return event;
   }
   event.meta = std::move(meta.value());
-  if (ledger_ != nullptr) {
-    const bool scanned = item.action == Action::kScanned || item.record_only;
+  // The first baseline reports nothing: writes it took would be lost to the live event that
+  // follows them (a file written while the first start-up scan walks the tree).
+  if (ledger_ != nullptr && !item.record_only) {
     attach_kernel_writes(*ledger_, event, capture_allowed(item.path),
-                         scanned ? WriteLedger::kNoWait : event.time);
+                         item.action == Action::kScanned ? WriteLedger::kNoWait : event.time);
   }
   if (item.action == Action::kScanned && before && unchanged_since(*event.meta, *before)) {
     return std::nullopt;  // a scan trusts ctime, which user space cannot set back, and skips the read

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/write_ledger.hpp"
+#include "platform/fs.hpp"
 #include "state/baseline_store.hpp"
 #include "state/shadow_store.hpp"
 
@@ -256,6 +258,21 @@ TEST_F(BaselineAnalyzerTest, FirstBaselineIsRecordedSilentlyThenScansCompare) {
   auto created = analyse(fresh, Action::kScanned);
   ASSERT_TRUE(created.has_value());
   EXPECT_EQ(created->action, Action::kCreated);
+}
+
+TEST_F(BaselineAnalyzerTest, FirstBaselineLeavesTracedWritesToTheLiveEvent) {
+  const std::string path = write("f", "v1");
+  const FileMeta meta = platform::stat_no_follow(path).value();
+  WriteLedger ledger;
+  ledger.add(meta.device, meta.inode, {0, 2}, std::make_shared<ProcessInfo>());
+  Analyzer analyzer(AnalyzerOptions{}, store_.get(), shadows_.get(), &ledger);
+  WorkItem first = item(path, Action::kScanned);
+  first.record_only = true;
+  EXPECT_FALSE(analyzer.analyse(first).has_value());
+  auto live = analyzer.analyse(item(path, Action::kCreated));  // the live feed saw it made
+  ASSERT_TRUE(live.has_value());
+  ASSERT_EQ(live->writes.size(), 1U) << "the scan took the write the kernel traced";
+  EXPECT_EQ(live->writes[0].length, 2U);
 }
 
 }  // namespace
