@@ -202,9 +202,10 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     return event;
   }
   event.meta = std::move(meta.value());
-  // The first baseline reports nothing: writes it took would be lost to the live event that
-  // follows them (a file written while the first start-up scan walks the tree).
-  if (ledger_ != nullptr && !item.record_only) {
+  // The first baseline reports a file it meets for the first time silently: writes it took would
+  // be lost to the live event that follows (a file written while the first start-up scan walks
+  // the tree). One a live event recorded meanwhile, it compares and may report, with the writes.
+  if (ledger_ != nullptr && !(item.record_only && !before)) {
     attach_kernel_writes(*ledger_, event, capture_allowed(item.path),
                          item.action == Action::kScanned ? WriteLedger::kNoWait : event.time);
   }

@@ -275,5 +275,22 @@ TEST_F(BaselineAnalyzerTest, FirstBaselineLeavesTracedWritesToTheLiveEvent) {
   EXPECT_EQ(live->writes[0].length, 2U);
 }
 
+TEST_F(BaselineAnalyzerTest, FirstBaselineTakesTheWritesOfAChangeItReports) {
+  const std::string path = write("f", "v1");
+  WriteLedger ledger;
+  Analyzer analyzer(AnalyzerOptions{}, store_.get(), shadows_.get(), &ledger);
+  ASSERT_TRUE(analyzer.analyse(item(path, Action::kCreated)).has_value());  // live, during the scan
+  write("f", "v2 longer");
+  const FileMeta meta = platform::stat_no_follow(path).value();
+  ledger.add(meta.device, meta.inode, {0, 9}, std::make_shared<ProcessInfo>());
+  WorkItem scanned = item(path, Action::kScanned);
+  scanned.record_only = true;
+  auto reported = analyzer.analyse(scanned);
+  ASSERT_TRUE(reported.has_value());
+  EXPECT_EQ(reported->action, Action::kModified);
+  ASSERT_EQ(reported->writes.size(), 1U);
+  EXPECT_EQ(reported->writes[0].length, 9U);
+}
+
 }  // namespace
 }  // namespace fimon

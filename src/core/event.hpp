@@ -80,7 +80,8 @@ struct WorkItem {
   std::vector<ProcessRef> writers;   // distinct writers, first first
   std::vector<std::string> streams;  // Windows: named data streams changed
   const char* source = "";
-  bool record_only = false;  // building the first baseline: record what exists, report nothing
+  bool record_only = false;  // building the first baseline: record what exists, report only changes
+                             // to files a live event recorded meanwhile
 };
 
 enum class FileType : std::uint8_t {
