@@ -292,5 +292,18 @@ TEST_F(BaselineAnalyzerTest, FirstBaselineTakesTheWritesOfAChangeItReports) {
   EXPECT_EQ(reported->writes[0].length, 9U);
 }
 
+TEST_F(BaselineAnalyzerTest, TheBaselineKeepsTheOwnerTheStatSaw) {
+  // Scans compare the stat with the baseline (unchanged_since): a uid the open file's stat lacks
+  // (Windows: the owner SID's fingerprint) would make every scan re-read the file.
+  const std::string path = write("f", "v1");
+  WorkItem first = item(path, Action::kScanned);
+  first.record_only = true;
+  ASSERT_FALSE(analyzer_->analyse(first).has_value());
+  const FileMeta now = platform::stat_no_follow(path).value();
+  const Baseline stored = store_->get(path).value().value();
+  EXPECT_EQ(stored.uid, now.uid);
+  EXPECT_EQ(stored.gid, now.gid);
+}
+
 }  // namespace
 }  // namespace fimon
