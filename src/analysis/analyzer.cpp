@@ -227,10 +227,13 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     o.keep_content_up_to = diff_wanted(item.path) ? options_.diff_max_file_size : 0;
     pass = read_content(item.path, o, buffer_);
     if (pass.meta) {
-      // The owner as the stat described it, ids and names together: on Windows the open file's
-      // stat reads no owner, and a uid of 0 in the baseline made every later scan re-read the file.
-      pass.meta->uid = event.meta->uid;
-      pass.meta->gid = event.meta->gid;
+      // The owner as the path's stat described it: on Windows the open file's stat reads none, and
+      // a uid of 0 in the baseline made every later scan re-read the file. (Not from a file the
+      // name pointed at before it was replaced.)
+      if (pass.meta->inode == event.meta->inode && pass.meta->device == event.meta->device) {
+        pass.meta->uid = event.meta->uid;
+        pass.meta->gid = event.meta->gid;
+      }
       pass.meta->owner = event.meta->owner;
       pass.meta->owner_id = event.meta->owner_id;
       pass.meta->group = event.meta->group;
