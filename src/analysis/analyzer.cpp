@@ -205,7 +205,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   // The first baseline reports a file it meets for the first time silently: writes it took would
   // be lost to the live event that follows (a file written while the first start-up scan walks
   // the tree). One a live event recorded meanwhile, it compares and may report, with the writes.
-  if (ledger_ != nullptr && !(item.record_only && !before)) {
+  if (ledger_ != nullptr && (!item.record_only || before.has_value())) {
     attach_kernel_writes(*ledger_, event, capture_allowed(item.path),
                          item.action == Action::kScanned ? WriteLedger::kNoWait : event.time);
   }

@@ -108,6 +108,12 @@ class BaselineAnalyzerTest : public AnalyzerTest {
     store_.reset();
     AnalyzerTest::TearDown();
   }
+  // What the first start-up scan on an empty store submits for `path`.
+  WorkItem first_baseline(const std::string& path) {
+    WorkItem w = item(path, Action::kScanned);
+    w.record_only = true;
+    return w;
+  }
   std::optional<FileEvent> analyse(const std::string& path, Action action, std::string previous_path = {}) {
     WorkItem w = item(path, action);
     w.previous_path = std::move(previous_path);
@@ -246,8 +252,7 @@ TEST_F(BaselineAnalyzerTest, SecretBearingFilesGetRangesButNoExcerpt) {
 
 TEST_F(BaselineAnalyzerTest, FirstBaselineIsRecordedSilentlyThenScansCompare) {
   const std::string path = write("f", "v1");
-  WorkItem first = item(path, Action::kScanned);
-  first.record_only = true;
+  const WorkItem first = first_baseline(path);
   EXPECT_FALSE(analyzer_->analyse(first).has_value());
   EXPECT_FALSE(analyse(path, Action::kScanned).has_value());  // unchanged: not even read
   write("f", "v2 longer");
@@ -266,8 +271,7 @@ TEST_F(BaselineAnalyzerTest, FirstBaselineLeavesTracedWritesToTheLiveEvent) {
   WriteLedger ledger;
   ledger.add(meta.device, meta.inode, {0, 2}, std::make_shared<ProcessInfo>());
   Analyzer analyzer(AnalyzerOptions{}, store_.get(), shadows_.get(), &ledger);
-  WorkItem first = item(path, Action::kScanned);
-  first.record_only = true;
+  const WorkItem first = first_baseline(path);
   EXPECT_FALSE(analyzer.analyse(first).has_value());
   auto live = analyzer.analyse(item(path, Action::kCreated));  // the live feed saw it made
   ASSERT_TRUE(live.has_value());
@@ -283,8 +287,7 @@ TEST_F(BaselineAnalyzerTest, FirstBaselineTakesTheWritesOfAChangeItReports) {
   write("f", "v2 longer");
   const FileMeta meta = platform::stat_no_follow(path).value();
   ledger.add(meta.device, meta.inode, {0, 9}, std::make_shared<ProcessInfo>());
-  WorkItem scanned = item(path, Action::kScanned);
-  scanned.record_only = true;
+  const WorkItem scanned = first_baseline(path);
   auto reported = analyzer.analyse(scanned);
   ASSERT_TRUE(reported.has_value());
   EXPECT_EQ(reported->action, Action::kModified);
@@ -296,8 +299,7 @@ TEST_F(BaselineAnalyzerTest, TheBaselineKeepsTheOwnerTheStatSaw) {
   // Scans compare the stat with the baseline (unchanged_since): a uid the open file's stat lacks
   // (Windows: the owner SID's fingerprint) would make every scan re-read the file.
   const std::string path = write("f", "v1");
-  WorkItem first = item(path, Action::kScanned);
-  first.record_only = true;
+  const WorkItem first = first_baseline(path);
   ASSERT_FALSE(analyzer_->analyse(first).has_value());
   const FileMeta now = platform::stat_no_follow(path).value();
   if (!now.posix_ids) {
