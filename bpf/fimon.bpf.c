@@ -202,34 +202,49 @@ static __always_inline bool below_watched_dir(struct dentry *file, __u64 dev) {
   return false;
 }
 
-/* The current process's open file `fd`, if it is a regular file below a watched directory. */
-static __always_inline struct file *watched_file_of_fd(__s64 fd) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-  if (fd >= BPF_CORE_READ(fdt, max_fds))
-    return NULL;
-  struct file **fds = BPF_CORE_READ(fdt, fd);
+/* A file as a record describes it: its inode and its superblock's device, each read once. */
+struct watched_file {
+  struct file *file;
+  struct inode *inode;
+  __u64 sb_dev;
+};
+
+/* The current process's open file `fd`, if it is a regular file below a watched directory. The
+ * task's own fields are loaded directly (a BTF pointer: one instruction each); the file table's
+ * slot and what hangs off it are not typed for the verifier, so they are probe reads. */
+static __always_inline bool watched_file_of_fd(__s64 fd, struct watched_file *out) {
+  struct task_struct *task = bpf_get_current_task_btf();
+  struct fdtable *fdt = task->files->fdt;
+  if (fd >= fdt->max_fds)
+    return false;
+  struct file **fds = fdt->fd;
   struct file *file = NULL;
   bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
   if (!file)
-    return NULL;
+    return false;
   struct inode *inode = BPF_CORE_READ(file, f_inode);
   if ((BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
-    return NULL;
-  if (!below_watched_dir(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(inode, i_sb, s_dev)))
-    return NULL;
-  return file;
+    return false;
+  __u64 sb_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  if (!below_watched_dir(BPF_CORE_READ(file, f_path.dentry), sb_dev))
+    return false;
+  out->file = file;
+  out->inode = inode;
+  out->sb_dev = sb_dev;
+  return true;
 }
 
-/* Whether a regular file's inode lies below a watched directory: any of its names will do. */
-static __always_inline bool watched_inode(struct inode *inode) {
+/* Whether a regular file's inode lies below a watched directory: any of its names will do. Sets
+ * its superblock's device. */
+static __always_inline bool watched_inode(struct inode *inode, __u64 *sb_dev) {
   if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
     return false;
   struct hlist_node *alias = BPF_CORE_READ(inode, i_dentry.first);
   if (!alias)
     return false;
   struct dentry *dentry = (struct dentry *)((char *)alias - bpf_core_field_offset(struct dentry, d_u.d_alias));
-  return below_watched_dir(dentry, BPF_CORE_READ(inode, i_sb, s_dev));
+  *sb_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  return below_watched_dir(dentry, *sb_dev);
 }
 
 static __always_inline void count_drop(void) {
@@ -253,8 +268,8 @@ struct btrfs_inode___fimon {
 /* The device stat() reports, so that the agent finds the records under stat()'s (device, inode):
  * the superblock's, except on btrfs, where each subvolume has its own (and its own inode numbers,
  * so the superblock's device would mix files of different subvolumes). */
-static __always_inline __u64 stat_device(struct inode *inode) {
-  __u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+static __always_inline __u64 stat_device(struct inode *inode, __u64 sb_dev) {
+  __u64 dev = sb_dev;
   if (bpf_core_type_exists(struct btrfs_inode___fimon) &&
       BPF_CORE_READ(inode, i_sb, s_magic) == BTRFS_SUPER_MAGIC_VALUE) {
     struct btrfs_inode___fimon *b =
@@ -266,24 +281,28 @@ static __always_inline __u64 stat_device(struct inode *inode) {
   return dev;
 }
 
-static __always_inline void describe(struct fimon_write_record *r, struct inode *inode, __s64 offset,
-                                     __s64 length, __u32 kind) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+/* The task's fields are direct loads from a BTF pointer, not probe reads: this runs at every
+ * traced write, and each helper call cost about as much as the rest of a field's work. */
+static __always_inline void describe(struct fimon_write_record *r, struct inode *inode, __u64 sb_dev,
+                                     __s64 offset, __s64 length, __u32 kind) {
+  struct task_struct *task = bpf_get_current_task_btf();
+  struct task_struct *leader = task->group_leader;
+  const struct cred *cred = task->cred;
   __u64 id = bpf_get_current_pid_tgid();
-  r->dev = stat_device(inode);
-  r->sb_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  r->dev = stat_device(inode, sb_dev);
+  r->sb_dev = sb_dev;
   r->ino = BPF_CORE_READ(inode, i_ino);
   r->offset = offset;
   r->length = length;
   /* The process's, not the thread's: one identity (entity id, name) for all its threads. */
-  r->start_boottime = BPF_CORE_READ(task, group_leader, start_boottime);
+  r->start_boottime = leader->start_boottime;
   r->pid = (__u32)id;
   r->tgid = id >> 32;
-  r->ppid = BPF_CORE_READ(task, real_parent, tgid);
-  r->uid = BPF_CORE_READ(task, cred, euid.val);
-  r->gid = BPF_CORE_READ(task, cred, egid.val);
+  r->ppid = task->real_parent->tgid;
+  r->uid = cred->euid.val;
+  r->gid = cred->egid.val;
   r->kind = kind;
-  BPF_CORE_READ_STR_INTO(&r->comm, task, group_leader, comm);
+  bpf_probe_read_kernel_str(&r->comm, sizeof(r->comm), leader->comm);
 }
 
 /* Processes the reader has been woken for: the reader names a process (executable, command line)
@@ -295,6 +314,7 @@ struct process_key {
   __u64 start_boottime;
   char comm[16];
 };
+_Static_assert(sizeof(struct process_key) == 32, "same_process compares four words");
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 8192);
@@ -306,26 +326,47 @@ struct {
  * write: a VM exit under a hypervisor, a fifth of a small-file writer's time measured here). So
  * the reader is woken for a process's first record (it may exit before a poll), and when an eighth
  * of the ring is queued; otherwise it polls every 50 ms, or when an analysis waits for it. */
+/* The process of this CPU's last record, known to be in woken_for: a writer's records come in runs,
+ * and comparing with it costs less than hashing the key into woken_for at every record. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct process_key);
+} last_woken SEC(".maps");
+
+static __always_inline bool same_process(const struct process_key *a, const struct process_key *b) {
+  const __u64 *x = (const __u64 *)a;
+  const __u64 *y = (const __u64 *)b;
+  return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
 static __always_inline __u64 submit_flags(const struct fimon_write_record *r) {
   struct process_key key = {.tgid = r->tgid, .zero = 0, .start_boottime = r->start_boottime};
   __builtin_memcpy(key.comm, r->comm, sizeof(key.comm));
-  if (!bpf_map_lookup_elem(&woken_for, &key)) {
-    __u8 one = 1;
-    bpf_map_update_elem(&woken_for, &key, &one, BPF_ANY);
-    return BPF_RB_FORCE_WAKEUP;
+  __u32 zero = 0;
+  struct process_key *last = bpf_map_lookup_elem(&last_woken, &zero);
+  if (!last || !same_process(last, &key)) {
+    if (!bpf_map_lookup_elem(&woken_for, &key)) {
+      __u8 one = 1;
+      bpf_map_update_elem(&woken_for, &key, &one, BPF_ANY);
+      return BPF_RB_FORCE_WAKEUP; /* last_woken is set by the process's next record */
+    }
+    if (last)
+      *last = key;
   }
   __u64 queued = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA);
   __u64 size = bpf_ringbuf_query(&records, BPF_RB_RING_SIZE);
   return queued >= size / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void emit(struct inode *inode, __s64 offset, __s64 length, __u32 kind) {
+static __always_inline void emit(struct inode *inode, __u64 sb_dev, __s64 offset, __s64 length, __u32 kind) {
   struct fimon_write_record *r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
   if (!r) {
     count_drop();
     return;
   }
-  describe(r, inode, offset, length, kind);
+  describe(r, inode, sb_dev, offset, length, kind);
   bpf_ringbuf_submit(r, submit_flags(r));
 }
 
@@ -358,14 +399,14 @@ static __always_inline __u32 assemble_path(struct dentry *d, char *buf, __u32 *c
 
 /* A write record with the first bytes written, read back from the writer's own buffer: it still
  * holds them at the syscall's return (unless another thread of the writer changed it meanwhile). */
-static __always_inline void emit_with_bytes(struct inode *inode, __s64 start, long written,
+static __always_inline void emit_with_bytes(const struct watched_file *f, __s64 start, long written,
                                             const struct write_args *w) {
   struct fimon_capture_record *r = bpf_ringbuf_reserve(&records, sizeof(*r), 0);
   if (!r) {
     count_drop();
     return;
   }
-  describe(&r->write, inode, start, written, FIMON_WRITE_SYSCALL);
+  describe(&r->write, f->inode, f->sb_dev, start, written, FIMON_WRITE_SYSCALL);
   __u64 from = w->buf;
   __u64 n = written;
   if (w->vector) {
@@ -393,10 +434,11 @@ static __always_inline int leave(long ret, long nr) {
   if (!write_syscall((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()), nr, &w) || w.fd < 0)
     return 0;
 
-  struct file *file = watched_file_of_fd(w.fd);
-  if (!file)
+  struct watched_file f;
+  if (!watched_file_of_fd(w.fd, &f))
     return 0;
-  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  struct file *file = f.file; /* CO-RE relocates the whole argument of BPF_CORE_READ: no f.file */
+  struct inode *inode = f.inode;
 
   __s64 start;
   if (w.pos < 0)
@@ -406,9 +448,9 @@ static __always_inline int leave(long ret, long nr) {
   else
     start = w.pos;
   if (capture_bytes)
-    emit_with_bytes(inode, start, ret, &w);
+    emit_with_bytes(&f, start, ret, &w);
   else
-    emit(inode, start, ret, FIMON_WRITE_SYSCALL);
+    emit(inode, f.sb_dev, start, ret, FIMON_WRITE_SYSCALL);
   return 0;
 }
 
@@ -449,10 +491,10 @@ int exit_mmap(struct trace_event_raw_sys_exit *ctx) {
   bpf_map_delete_elem(&in_mmap, &tid);
   if ((unsigned long)ctx->ret >= (unsigned long)-4095)
     return 0; /* failed */
-  struct file *file = watched_file_of_fd(m.fd);
-  if (!file)
+  struct watched_file f;
+  if (!watched_file_of_fd(m.fd, &f))
     return 0;
-  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  struct file *file = f.file;
   struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
   __u32 zero = 0;
   struct path_scratch *buf = bpf_map_lookup_elem(&scratch, &zero);
@@ -463,7 +505,7 @@ int exit_mmap(struct trace_event_raw_sys_exit *ctx) {
     count_drop();
     return 0;
   }
-  describe(&r->write, inode, m.offset, m.length, FIMON_WRITE_MAPPING);
+  describe(&r->write, f.inode, f.sb_dev, m.offset, m.length, FIMON_WRITE_MAPPING);
   r->path_start = assemble_path(dentry, buf->bytes, &r->path_complete);
   bpf_probe_read_kernel(r->path, sizeof(r->path), buf->bytes);
   bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP); /* rare; the process may exit before a poll */
@@ -484,9 +526,10 @@ int BPF_PROG(dirty_folio, struct folio *folio, struct address_space *mapping) {
     return 0;
   }
   struct inode *inode = mapping->host;
-  if (!watched_inode(inode))
+  __u64 sb_dev;
+  if (!watched_inode(inode, &sb_dev))
     return 0;
-  emit(inode, (__s64)folio->index << PAGE_SHIFT_BITS, 1 << PAGE_SHIFT_BITS, FIMON_WRITE_MAPPED);
+  emit(inode, sb_dev, (__s64)folio->index << PAGE_SHIFT_BITS, 1 << PAGE_SHIFT_BITS, FIMON_WRITE_MAPPED);
   return 0;
 }
 
@@ -504,9 +547,10 @@ static __always_inline int fs_write_end(struct inode *inode, loff_t pos, unsigne
   __u32 tid;
   if (!outside_write_syscall(&tid))
     return 0;
-  if (!copied || !watched_inode(inode))
+  __u64 sb_dev;
+  if (!copied || !watched_inode(inode, &sb_dev))
     return 0;
-  emit(inode, pos, copied, FIMON_WRITE_IN_KERNEL);
+  emit(inode, sb_dev, pos, copied, FIMON_WRITE_IN_KERNEL);
   struct written_page page = {.inode = (__u64)inode, .index = (__u64)pos >> PAGE_SHIFT_BITS};
   bpf_map_update_elem(&fs_written, &tid, &page, BPF_ANY);
   return 0;
@@ -550,8 +594,8 @@ static __always_inline int note_actor(void) {
   __u32 tgid = id >> 32;
   if (tgid == own_tgid)
     return 0;
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  __u64 started = BPF_CORE_READ(task, group_leader, start_boottime);
+  struct task_struct *task = bpf_get_current_task_btf(); /* direct loads: every creating open */
+  __u64 started = task->group_leader->start_boottime;
   struct fimon_actor *known = bpf_map_lookup_elem(&actors, &tgid);
   if (known && known->start_boottime == started && !known->stale)
     return 0;
