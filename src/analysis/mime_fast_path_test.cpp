@@ -30,5 +30,21 @@ TEST(MimeFastPath, WhatTheSnifferRefinesGoesToIt) {
   EXPECT_FALSE(plain_text_mime_type(" \n\t", true));
 }
 
+TEST(MimeFastPath, ABinaryByteAnywhereInLongTextGoesToTheSniffer) {
+  // Printable ASCII is skipped a word at a time: the test must hold wherever the words fall.
+  for (std::size_t at = 1; at < 40; ++at) {
+    for (const char c : {'\0', '\x01', '\x1f', '\x7f'}) {
+      std::string text(40, 'a');
+      text[at] = c;
+      EXPECT_FALSE(plain_text_mime_type(text, true)) << "byte " << int(c) << " at " << at;
+    }
+    std::string text(40, 'a');
+    text[at] = '\n';
+    EXPECT_EQ(plain_text_mime_type(text, true), "text/plain") << "newline at " << at;
+    text[at] = '~';
+    EXPECT_EQ(plain_text_mime_type(text, true), "text/plain") << "tilde at " << at;
+  }
+}
+
 }  // namespace
 }  // namespace fimon

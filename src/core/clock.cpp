@@ -1,6 +1,6 @@
 #include "core/clock.hpp"
 
-#include <cstdio>
+#include <string>
 
 namespace fimon {
 
@@ -28,12 +28,21 @@ std::string format_rfc3339(WallTimeNs t) {
   const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
   if (month <= 2) year += 1;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09lldZ",
-                static_cast<long long>(year), static_cast<long long>(month), static_cast<long long>(day),
-                static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
-                static_cast<long long>(rem % 60), static_cast<long long>(nanos));
-  return buf;
+  // Digits placed by hand: three timestamps per document, and snprintf was 2.6% of the agent's CPU.
+  // Nanoseconds in 64 bits span the years 1677 to 2262: always four digits.
+  std::string out = "0000-00-00T00:00:00.000000000Z";
+  const auto put = [&out](std::size_t end, std::int64_t value, int digits) {
+    for (int k = 0; k < digits; ++k, value /= 10)
+      out[end - static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
+  };
+  put(3, year, 4);
+  put(6, month, 2);
+  put(9, day, 2);
+  put(12, rem / 3600, 2);
+  put(15, rem % 3600 / 60, 2);
+  put(18, rem % 60, 2);
+  put(28, nanos, 9);
+  return out;
 }
 
 }  // namespace fimon

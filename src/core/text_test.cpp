@@ -15,6 +15,19 @@ TEST(Utf8, AcceptsValidAndRejectsMalformed) {
   EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // truncated
 }
 
+TEST(Utf8, FindsAMalformedByteAtAnyPlaceInLongText) {
+  // ASCII is skipped a word at a time: a bad byte must be found wherever the words fall.
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'a');
+    text[at] = '\xFF';
+    EXPECT_FALSE(is_valid_utf8(text)) << "at " << at;
+    text.replace(at, 1, "\xC3\xA9");
+    EXPECT_TRUE(is_valid_utf8(text)) << "at " << at;
+    text.erase(at + 1, 1);  // the sequence cut short
+    EXPECT_FALSE(is_valid_utf8(text)) << "at " << at;
+  }
+}
+
 TEST(EscapePath, LeavesOrdinaryPathsAlone) {
   const EscapedPath p = escape_path("/home/\xC3\xA9t\xC3\xA9/a b\\c.txt");
   EXPECT_FALSE(p.escaped);
