@@ -60,25 +60,18 @@ void close_pidfd_of(const char* event, const fanotify_event_metadata& meta) {
 
 Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& context,
                                                        std::unique_ptr<WriteTracer> tracer) {
-  // Richest reporting first; older kernels refuse flags they do not know with EINVAL.
+  // Richest reporting first; older kernels refuse flags they do not know with EINVAL. The parent's
+  // handle and the name are all the agent reads: the object's own handle (FAN_REPORT_FID, and
+  // FAN_REPORT_TARGET_FID for entry events) would cost the writer one more handle encoded in the
+  // kernel per event, and identity comes from stat at analysis time anyway.
   const unsigned int base = FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME;
-  const struct {
-    unsigned int flags;
-    bool rename;
-  } attempts[] = {
-      {base | FAN_REPORT_FID | FAN_REPORT_TARGET_FID | FAN_REPORT_PIDFD, true},
-      {base | FAN_REPORT_FID | FAN_REPORT_TARGET_FID, true},
-      {base, false},
-  };
+  const unsigned int attempts[] = {base | FAN_REPORT_PIDFD, base};
   int fd = -1;
   int err = 0;
-  bool has_rename = false;
-  for (const auto& a : attempts) {
-    fd = fanotify_init(a.flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  for (const unsigned int flags : attempts) {
+    fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
     if (fd >= 0) {
-      has_rename = a.rename;
-      if ((a.flags & FAN_REPORT_PIDFD) == 0)
-        log::info("fanotify: pidfd reporting unavailable (kernel < 5.15)");
+      if ((flags & FAN_REPORT_PIDFD) == 0) log::info("fanotify: pidfd reporting unavailable (kernel < 5.15)");
       break;
     }
     err = errno;
@@ -93,19 +86,14 @@ Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& cont
     return reader.error();
   }
   std::unique_ptr<FanotifySource> source(
-      new FanotifySource(context, fd, std::move(reader.value()), has_rename, std::move(tracer)));
+      new FanotifySource(context, fd, std::move(reader.value()), std::move(tracer)));
   if (auto s = source->mark_filesystems(); !s) return s.error();
   return std::unique_ptr<Source>(std::move(source));
 }
 
 FanotifySource::FanotifySource(const SourceContext& context, int fan_fd,
-                               std::unique_ptr<KernelQueueReader> reader, bool has_rename,
-                               std::unique_ptr<WriteTracer> tracer)
-    : context_(context),
-      fan_fd_(fan_fd),
-      has_rename_(has_rename),
-      tracer_(std::move(tracer)),
-      reader_(std::move(reader)) {}
+                               std::unique_ptr<KernelQueueReader> reader, std::unique_ptr<WriteTracer> tracer)
+    : context_(context), fan_fd_(fan_fd), tracer_(std::move(tracer)), reader_(std::move(reader)) {}
 
 FanotifySource::~FanotifySource() {
   stop();
@@ -122,7 +110,6 @@ Status FanotifySource::mark_filesystems() {
       if (m.mount_point != root && path_is_within(m.mount_point, root)) candidates.push_back(m.mount_point);
     }
   }
-  std::uint64_t mask = kBaseMask | (has_rename_ ? FAN_RENAME : (FAN_MOVED_FROM | FAN_MOVED_TO));
   std::set<dev_t> marked_devices;
   for (const auto& path : candidates) {
     const Mount* mount = mount_of(mounts, path);
@@ -137,7 +124,7 @@ Status FanotifySource::mark_filesystems() {
       continue;
     }
     if (!marked_devices.insert(st.st_dev).second) continue;
-    if (fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, AT_FDCWD, path.c_str()) != 0) {
+    if (!mark_filesystem(path)) {
       log::warn("fanotify: cannot mark the ", mount ? mount->fs_type : "?", " filesystem at ", path, ": ",
                 std::strerror(errno), " (changes there are not seen)");
       continue;
@@ -152,6 +139,20 @@ Status FanotifySource::mark_filesystems() {
   }
   if (mount_fds_.empty()) return unsupported("fanotify: no watched filesystem could be marked");
   return {};
+}
+
+// FAN_RENAME (one event with both names) where the kernel has it (5.17), else the two halves.
+bool FanotifySource::mark_filesystem(const std::string& path) {
+  const auto mark = [&](std::uint64_t moves) {
+    return fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, kBaseMask | moves, AT_FDCWD,
+                         path.c_str()) == 0;
+  };
+  if (has_rename_) {
+    if (mark(FAN_RENAME)) return true;
+    if (errno != EINVAL) return false;
+    has_rename_ = false;
+  }
+  return mark(FAN_MOVED_FROM | FAN_MOVED_TO);
 }
 
 Status FanotifySource::start() {

@@ -36,9 +36,10 @@ class FanotifySource final : public Source {
   };
 
   FanotifySource(const SourceContext& context, int fan_fd, std::unique_ptr<KernelQueueReader> reader,
-                 bool has_rename, std::unique_ptr<WriteTracer> tracer);
+                 std::unique_ptr<WriteTracer> tracer);
   void start_tracer();
   Status mark_filesystems();
+  bool mark_filesystem(const std::string& path);  // false with errno set
   void handle_buffer(const char* buffer, std::size_t length);
   bool resolve_dir(const Fsid& fsid, void* file_handle, std::string* path);
   ProcessRef process_of(std::int32_t pid, bool gone);
@@ -47,7 +48,7 @@ class FanotifySource final : public Source {
 
   SourceContext context_;
   int fan_fd_;
-  bool has_rename_;
+  bool has_rename_ = true;         // until a mark with FAN_RENAME is refused (kernel < 5.17)
   std::map<Fsid, int> mount_fds_;  // one open directory per marked filesystem, for open_by_handle_at
   DirPathCache dir_paths_;         // reader thread only
   std::vector<std::string> skipped_mounts_;
