@@ -209,6 +209,23 @@ struct watched_file {
   __u64 sb_dev;
 };
 
+/* The open file this CPU last found below a watched directory: a writer writing one file many
+ * times pays the walk up its parents once. Only what a walk found is stored, so even an entry torn
+ * by a preempted program holds a dentry that was found below a watched directory, and a stale one
+ * can only report a file that has since been moved out of the trees (its record is filed under its
+ * inode and never makes an event by itself). */
+struct watched_open_file {
+  __u64 file;
+  __u64 dentry;
+  __u64 inode;
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct watched_open_file);
+} last_watched SEC(".maps");
+
 /* The current process's open file `fd`, if it is a regular file below a watched directory. The
  * task's own fields are loaded directly (a BTF pointer: one instruction each); the file table's
  * slot and what hangs off it are not typed for the verifier, so they are probe reads. */
@@ -223,11 +240,22 @@ static __always_inline bool watched_file_of_fd(__s64 fd, struct watched_file *ou
   if (!file)
     return false;
   struct inode *inode = BPF_CORE_READ(file, f_inode);
-  if ((BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
+  struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+  __u32 zero = 0;
+  struct watched_open_file *last = bpf_map_lookup_elem(&last_watched, &zero);
+  bool known = last && last->file == (__u64)file && last->dentry == (__u64)dentry && last->inode == (__u64)inode;
+  if (!known && (BPF_CORE_READ(inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
     return false;
   __u64 sb_dev = BPF_CORE_READ(inode, i_sb, s_dev);
-  if (!below_watched_dir(BPF_CORE_READ(file, f_path.dentry), sb_dev))
-    return false;
+  if (!known) {
+    if (!below_watched_dir(dentry, sb_dev))
+      return false;
+    if (last) {
+      last->dentry = (__u64)dentry;
+      last->inode = (__u64)inode;
+      last->file = (__u64)file;
+    }
+  }
   out->file = file;
   out->inode = inode;
   out->sb_dev = sb_dev;
