@@ -103,6 +103,28 @@ def test_a_burst_of_writes_is_one_event(agent, tree):
     assert docs[0]["file"]["hash"]["sha256"] == sha256(content)
 
 
+def test_a_name_unlinked_and_created_again_is_a_file_the_agent_still_knows(agent, tree):
+    """unlink, then create under the same name (tar, install, git checkout): fanotify merges the two
+    into one event, whose bits do not say which came first. The agent must end up knowing the new
+    file, not having recorded it deleted."""
+    watched, _ = tree
+    path = watched / "replaced.conf"
+    path.write_bytes(b"old\n")
+    agent.docs(lambda d: by_path(d, path))
+    os.unlink(path)
+    path.write_bytes(b"new\n")
+    time.sleep(1.5)  # the quiet period (1 s in tests): the replacement's documents are out
+    replaced = by_path(agent.es.search(agent.stream), path)
+    assert replaced[-1]["event"]["action"] != "deleted", [d["event"]["action"] for d in replaced]
+    assert replaced[-1]["file"]["hash"]["sha256"] == sha256(b"new\n")
+    with open(path, "ab") as f:
+        f.write(b"more\n")
+    docs = agent.docs(lambda d: len(by_path(d, path)) > len(replaced))
+    last = by_path(docs, path)[-1]
+    assert last["event"]["action"] == "modified"
+    assert last["file"]["hash"]["sha256"] == sha256(b"new\nmore\n")
+
+
 def test_file_held_open_is_reported_after_the_quiet_period(agent, tree):
     watched, _ = tree
     path = watched / "held.log"

@@ -41,6 +41,12 @@ const Mount* mount_of(const std::vector<Mount>& mounts, const std::string& path)
   return best;
 }
 
+// Whether a directory entry exists (a symlink's own), whatever it is.
+bool name_exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
 // Closes the pidfd an event may carry without decoding the rest of it.
 void close_pidfd_of(const char* event, const fanotify_event_metadata& meta) {
   const char* p = event + meta.metadata_len;
@@ -149,8 +155,9 @@ bool FanotifySource::mark_filesystem(const std::string& path) {
   };
   if (has_rename_) {
     if (mark(FAN_RENAME)) return true;
-    if (errno != EINVAL) return false;
-    has_rename_ = false;
+    if (errno != EINVAL || !mark(FAN_MOVED_FROM | FAN_MOVED_TO)) return false;
+    has_rename_ = false;  // refused for FAN_RENAME alone: this kernel does not have it
+    return true;
   }
   return mark(FAN_MOVED_FROM | FAN_MOVED_TO);
 }
@@ -349,8 +356,19 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
 
     const ProcessRef process = meta->pid > 0 ? process_of(meta->pid, process_gone) : nullptr;
 
-    // Several bits may be merged into one record: replay them in the order they can happen.
+    // Several bits may be merged into one record: replay them in the order they can happen. The
+    // kernel merges a removal and an addition of one name too (no handle of the object tells the two
+    // files apart), and their order is lost: a name that exists now was replaced (unlink, then
+    // create: tar, install, git checkout), and its removal goes first; otherwise it was a temporary
+    // file, added, then removed.
     const std::uint64_t mask = meta->mask;
+    const auto emit_removal = [&] {
+      if (mask & FAN_MOVED_FROM) emit(ChangeKind::kMovedFrom, path, is_dir, process, now);
+      if (mask & FAN_DELETE) emit(ChangeKind::kDeleted, path, is_dir, process, now);
+    };
+    const bool replaced = path_ok && (mask & (FAN_DELETE | FAN_MOVED_FROM)) &&
+                          (mask & (FAN_CREATE | FAN_MOVED_TO)) && name_exists(path);
+    if (replaced) emit_removal();
     if (path_ok) {
       if (mask & FAN_CREATE) emit(ChangeKind::kCreated, path, is_dir, process, now);
       if (mask & FAN_MOVED_TO) {
@@ -360,8 +378,7 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
       if (mask & FAN_MODIFY) emit(ChangeKind::kModified, path, is_dir, process, now);
       if (mask & FAN_ATTRIB) emit(ChangeKind::kAttributes, path, is_dir, process, now);
       if (mask & FAN_CLOSE_WRITE) emit(ChangeKind::kClosedWrite, path, is_dir, process, now);
-      if (mask & FAN_MOVED_FROM) emit(ChangeKind::kMovedFrom, path, is_dir, process, now);
-      if (mask & FAN_DELETE) emit(ChangeKind::kDeleted, path, is_dir, process, now);
+      if (!replaced) emit_removal();
     }
     if (mask & FAN_RENAME) {
       if (old_ok && new_ok)
