@@ -330,6 +330,9 @@ static __always_inline void describe(struct fimon_write_record *r, struct inode 
   r->uid = cred->euid.val;
   r->gid = cred->egid.val;
   r->kind = kind;
+  /* Zeroed first: the string read stops at the NUL, and the ring holds old records' bytes, which
+   * would make the same process a new woken_for key. */
+  __builtin_memset(r->comm, 0, sizeof(r->comm));
   bpf_probe_read_kernel_str(&r->comm, sizeof(r->comm), leader->comm);
 }
 
@@ -350,11 +353,7 @@ struct {
   __type(value, __u8);
 } woken_for SEC(".maps");
 
-/* Waking the reader costs the writer an inter-processor interrupt per record (an APIC register
- * write: a VM exit under a hypervisor, a fifth of a small-file writer's time measured here). So
- * the reader is woken for a process's first record (it may exit before a poll), and when an eighth
- * of the ring is queued; otherwise it polls every 50 ms, or when an analysis waits for it. */
-/* The process of this CPU's last record, known to be in woken_for: a writer's records come in runs,
+/* The process of this CPU's last record, found in woken_for then: a writer's records come in runs,
  * and comparing with it costs less than hashing the key into woken_for at every record. */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -369,6 +368,10 @@ static __always_inline bool same_process(const struct process_key *a, const stru
   return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
 }
 
+/* Waking the reader costs the writer an inter-processor interrupt per record (an APIC register
+ * write: a VM exit under a hypervisor, a fifth of a small-file writer's time measured here). So
+ * the reader is woken for a process's first record (it may exit before a poll), and when an eighth
+ * of the ring is queued; otherwise it polls every 50 ms, or when an analysis waits for it. */
 static __always_inline __u64 submit_flags(const struct fimon_write_record *r) {
   struct process_key key = {.tgid = r->tgid, .zero = 0, .start_boottime = r->start_boottime};
   __builtin_memcpy(key.comm, r->comm, sizeof(key.comm));
