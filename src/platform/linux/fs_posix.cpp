@@ -86,7 +86,8 @@ Result<ReadableFile> ReadableFile::open(const std::string& path) {
   if (::fstat(fd, &st) != 0) return errno_error(errno, "fstat " + path);
   if (!S_ISREG(st.st_mode)) return unsupported("open " + path + ": not a regular file");
   // O_NONBLOCK stays set: it kept the open from waiting on a FIFO or a lease, and reads of a
-  // regular file ignore it; clearing it was one more syscall per analysed file.
+  // regular file on local filesystems ignore it; clearing it was one more syscall per analysed
+  // file (and cleared O_NOATIME too). A FUSE server may see it: read() clears it on EAGAIN.
   // Read-ahead matters only beyond the analyzer's first read; a small file is one read anyway.
   if (st.st_size > kSequentialHintBytes) ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return file;
@@ -110,9 +111,18 @@ ReadableFile::~ReadableFile() {
 }
 
 Result<std::size_t> ReadableFile::read(void* buffer, std::size_t size) {
+  const int fd = static_cast<int>(handle_);
+  bool blocking = false;
   for (;;) {
-    const ssize_t n = ::read(static_cast<int>(handle_), buffer, size);
+    const ssize_t n = ::read(fd, buffer, size);
     if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EAGAIN && !blocking) {  // a FUSE server honouring the open's O_NONBLOCK
+      const int flags = ::fcntl(fd, F_GETFL);
+      if (flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0) {
+        blocking = true;
+        continue;
+      }
+    }
     if (errno != EINTR) return errno_error(errno, "read");
   }
 }
