@@ -211,9 +211,9 @@ struct watched_file {
 
 /* The open file this CPU last found below a watched directory: a writer writing one file many
  * times pays the walk up its parents once. Only what a walk found is stored, so even an entry torn
- * by a preempted program holds a dentry that was found below a watched directory, and a stale one
- * can only report a file that has since been moved out of the trees (its record is filed under its
- * inode and never makes an event by itself). */
+ * by a preempted program holds a dentry that was found below a watched directory. A stale one can
+ * only report a file no longer below one (moved out while open, or another file in the same three
+ * objects' memory): its record is filed under its inode and never makes an event by itself. */
 struct watched_open_file {
   __u64 file;
   __u64 dentry;
