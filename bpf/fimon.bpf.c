@@ -320,6 +320,7 @@ static __always_inline void describe(struct fimon_write_record *r, struct inode 
   r->dev = stat_device(inode, sb_dev);
   r->sb_dev = sb_dev;
   r->ino = BPF_CORE_READ(inode, i_ino);
+  r->generation = BPF_CORE_READ(inode, i_generation);
   r->offset = offset;
   r->length = length;
   /* The process's, not the thread's: one identity (entity id, name) for all its threads. */

@@ -26,6 +26,7 @@ struct fimon_write_record {
   __u32 uid; /* effective */
   __u32 gid; /* effective */
   __u32 kind;
+  __u32 generation; /* the inode's: a reused inode number's new file has another (0 on some filesystems) */
   char comm[16];
 };
 

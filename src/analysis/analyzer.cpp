@@ -97,25 +97,38 @@ const std::vector<std::string>& default_content_exclude() {
 namespace {
 constexpr std::size_t kMaxTracedWriters = 8;  // as the coalescer keeps
 
+// What the tracer filed under the event's file, taken before its content is read.
+// `seen`: when the change was seen, after the writes that made it (WriteLedger::kNoWait for scans).
+std::optional<KernelWrites> take_kernel_writes(WriteLedger& ledger, const FileEvent& event, WallTimeNs seen) {
+  return event.meta
+             ? ledger.take(event.meta->device, event.meta->inode, {event.path, event.previous_path}, seen)
+             : ledger.take_path(event.path, seen);
+}
+
+// Whether the writes went to another file that had the same inode number: a temporary file written
+// and deleted before its event came (the coalescer cancels the pair), whose number the filesystem
+// gave to this one. Only the open file's stat knows its generation, so this is decided after the
+// content pass.
+bool writes_of_another_file(const KernelWrites& traced, const FileEvent& event) {
+  return traced.generation && event.meta && event.meta->generation &&
+         *traced.generation != *event.meta->generation;
+}
+
 // The tracer's view joins the event: exact written ranges, and writers with their full identity
 // (replacing the thinner record of the same process, or added after the others).
-// `seen`: when the change was seen, after the writes that made it (WriteLedger::kNoWait for scans).
-void attach_kernel_writes(WriteLedger& ledger, FileEvent& event, bool may_quote, WallTimeNs seen) {
-  auto traced =
-      event.meta ? ledger.take(event.meta->device, event.meta->inode, {event.path, event.previous_path}, seen)
-                 : ledger.take_path(event.path, seen);
-  if (!traced) return;
-  for (auto& s : traced->streams) {
+void attach_kernel_writes(const WriteLedger& ledger, FileEvent& event, KernelWrites&& traced,
+                          bool may_quote) {
+  for (auto& s : traced.streams) {
     if (std::find(event.streams.begin(), event.streams.end(), s) == event.streams.end())
       event.streams.push_back(std::move(s));
   }
-  event.writes = std::move(traced->ranges);
-  event.writes_truncated = traced->ranges_truncated;
+  event.writes = std::move(traced.ranges);
+  event.writes_truncated = traced.ranges_truncated;
   if (may_quote) {  // the kernel copied them for any path; content-exclude paths never show them
-    event.captured_writes = std::move(traced->captured);
+    event.captured_writes = std::move(traced.captured);
     for (auto& c : event.captured_writes) c.redactions = redact_secrets(c.bytes);
   }
-  for (const auto& traced_writer : traced->writers) {
+  for (const auto& traced_writer : traced.writers) {
     ProcessInfo w = *traced_writer;
     auto same = std::find_if(event.writers.begin(), event.writers.end(),
                              [&](const ProcessInfo& p) { return p.pid == w.pid; });
@@ -188,7 +201,10 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   if (item.action == Action::kDeleted) {
     if (store_ != nullptr) log_store_error(store_->remove_tree(item.path));
     if (shadows_ != nullptr) shadows_->remove(item.path);
-    if (ledger_ != nullptr) attach_kernel_writes(*ledger_, event, false, event.time);  // who deleted it (ETW)
+    if (ledger_ != nullptr) {  // who deleted it (ETW)
+      if (auto traced = take_kernel_writes(*ledger_, event, event.time))
+        attach_kernel_writes(*ledger_, event, std::move(*traced), false);
+    }
     return event;
   }
   if (!item.previous_path.empty() && !replaced_existing) {
@@ -205,9 +221,10 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   // The first baseline reports a file it meets for the first time silently: writes it took would
   // be lost to the live event that follows (a file written while the first start-up scan walks
   // the tree). One a live event recorded meanwhile, it compares and may report, with the writes.
+  std::optional<KernelWrites> traced;
   if (ledger_ != nullptr && (!item.record_only || before.has_value())) {
-    attach_kernel_writes(*ledger_, event, capture_allowed(item.path),
-                         item.action == Action::kScanned ? WriteLedger::kNoWait : event.time);
+    traced = take_kernel_writes(*ledger_, event,
+                                item.action == Action::kScanned ? WriteLedger::kNoWait : event.time);
   }
   if (item.action == Action::kScanned && before && unchanged_since(*event.meta, *before)) {
     return std::nullopt;  // a scan trusts ctime, which user space cannot set back, and skips the read
@@ -247,6 +264,8 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   } else if (event.meta->type != FileType::kDir) {
     event.hash_skipped = "not_regular_file";  // FIFOs, sockets, devices: never opened
   }
+  if (traced && !writes_of_another_file(*traced, event))
+    attach_kernel_writes(*ledger_, event, std::move(*traced), capture_allowed(item.path));
 
   // Decide what this is, now that the before and after are both known. A name the kernel saw
   // created is reported as created even when a baseline exists for it (the start-up scan may have

@@ -295,6 +295,34 @@ TEST_F(BaselineAnalyzerTest, FirstBaselineTakesTheWritesOfAChangeItReports) {
   EXPECT_EQ(reported->writes[0].length, 9U);
 }
 
+TEST_F(BaselineAnalyzerTest, WritesToAnotherGenerationOfTheInodeAreNotTheFilesOwn) {
+  // A temporary file written and deleted before its event came left its writes under the inode
+  // number the filesystem then gave to this file, which was created and never written.
+  const std::string path = write("f", "");
+  auto opened = platform::ReadableFile::open(path);
+  ASSERT_TRUE(opened.ok());
+  const FileMeta meta = opened.value().stat().value();
+  WriteLedger ledger;
+  Analyzer analyzer(AnalyzerOptions{}, store_.get(), shadows_.get(), &ledger);
+  const std::uint32_t deleted_files = meta.generation.value_or(0) + 1;
+  ledger.add(meta.device, meta.inode, {0, 5000}, std::make_shared<ProcessInfo>(), steady_now(), {},
+             deleted_files);
+  auto created = analyzer.analyse(item(path, Action::kCreated));
+  ASSERT_TRUE(created.has_value());
+  if (meta.generation) {
+    EXPECT_TRUE(created->writes.empty()) << "the deleted file's writes";
+  } else {
+    EXPECT_EQ(created->writes.size(), 1U) << "no generation to tell them apart (Windows): taken as before";
+  }
+  write("f", "own");
+  ledger.add(meta.device, meta.inode, {0, 3}, std::make_shared<ProcessInfo>(), steady_now(), {},
+             meta.generation);
+  auto modified = analyzer.analyse(item(path, Action::kModified));
+  ASSERT_TRUE(modified.has_value());
+  ASSERT_EQ(modified->writes.size(), 1U) << "its own writes are kept";
+  EXPECT_EQ(modified->writes[0].length, 3U);
+}
+
 TEST_F(BaselineAnalyzerTest, TheBaselineKeepsTheOwnerTheStatSaw) {
   // Scans compare the stat with the baseline (unchanged_since): a uid the open file's stat lacks
   // (Windows: the owner SID's fingerprint) would make every scan re-read the file.

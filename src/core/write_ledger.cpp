@@ -90,11 +90,23 @@ void WriteLedger::record(Entry& e, ChangedRange range, const ProcessRef& writer,
     e.writers.push_back(writer);
 }
 
+namespace {
+// Two known generations that differ: the inode number went to another file in between.
+bool other_file(const std::optional<std::uint32_t>& a, const std::optional<std::uint32_t>& b) {
+  return a && b && *a != *b;
+}
+}  // namespace
+
 bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessRef& writer,
-                      SteadyTime now, std::string_view captured) {
+                      SteadyTime now, std::string_view captured, std::optional<std::uint32_t> generation) {
   std::lock_guard lock(mutex_);
   Entry* e = find_or_insert(entries_, Key{device, inode}, now);
   if (e == nullptr) return false;
+  if (other_file(e->generation, generation)) {
+    *e = Entry{};  // a deleted file's writes, whose event never came
+    ++superseded_;
+  }
+  if (generation) e->generation = generation;
   record(*e, range, writer, captured, {}, now);
   return true;
 }
@@ -136,6 +148,7 @@ void WriteLedger::wait_for_feed(WallTimeNs since) {
 
 // Folds one entry into `out`: a file known under several keys (its inode and a name) is one file.
 void WriteLedger::absorb(KernelWrites& out, Entry&& e) const {
+  if (!out.generation) out.generation = e.generation;                      // names' entries have none
   if (out.ranges.empty() && out.writers.empty() && out.streams.empty()) {  // the first (often only) one
     for (const auto& [start, end] : e.ranges) out.ranges.push_back({start, end - start});
     out.ranges_truncated = e.truncated;
@@ -209,6 +222,11 @@ std::size_t WriteLedger::files() const {
 std::uint64_t WriteLedger::refused() const {
   std::lock_guard lock(mutex_);
   return refused_;
+}
+
+std::uint64_t WriteLedger::superseded() const {
+  std::lock_guard lock(mutex_);
+  return superseded_;
 }
 
 }  // namespace fimon

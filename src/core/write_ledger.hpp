@@ -27,6 +27,9 @@ struct KernelWrites {
   std::vector<ProcessRef> writers;      // distinct processes, first first
   std::vector<CapturedWrite> captured;  // the first writes' first bytes, when the feed copies them
   std::vector<std::string> streams;     // Windows: named data streams written (alternate data streams)
+  // Of the inode written, where the tracer knows it: the analyzer compares it with the open file's
+  // (a file given a deleted file's inode number, and never written itself, would get its writes).
+  std::optional<std::uint32_t> generation;
 };
 
 // A source that fills the ledger from a queue of its own (the eBPF ring) says how to wait for it:
@@ -53,9 +56,12 @@ class WriteLedger {
 
   // Returns false when the ledger is full and `file` is not in it yet (counted in refused()). A full
   // ledger first forgets files not written for a minute: their event is not coming (an excluded
-  // path, a deleted file), and one that does comes without fim.writes.
+  // path, a deleted file), and one that does comes without fim.writes. `generation`, when the tracer
+  // knows it: writes filed under another generation of the same inode number were a deleted
+  // file's, whose event never came, and are forgotten (counted in superseded()).
   bool add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessRef& writer,
-           SteadyTime now = steady_now(), std::string_view captured = {});
+           SteadyTime now = steady_now(), std::string_view captured = {},
+           std::optional<std::uint32_t> generation = std::nullopt);
   // The same, for a tracer that names files by path. `writer` alone (an empty range) records who
   // created, renamed or deleted the name; `stream` names the alternate data stream written.
   bool add_path(std::string_view path, ChangedRange range, const ProcessRef& writer,
@@ -78,6 +84,7 @@ class WriteLedger {
 
   std::size_t files() const;
   std::uint64_t refused() const;
+  std::uint64_t superseded() const;
 
  private:
   struct Key {
@@ -95,6 +102,7 @@ class WriteLedger {
     std::vector<CapturedWrite> captured;
     std::vector<std::string> streams;
     SteadyTime updated{};
+    std::optional<std::uint32_t> generation;  // of the inode the writes went to, where known
   };
   void merge(Entry& e, ChangedRange range) const;
   template <typename Map, typename K>
@@ -111,6 +119,7 @@ class WriteLedger {
   const char* tracer_name_ = "ebpf";
   bool keys_by_path_ = false;
   std::uint64_t refused_ = 0;
+  std::uint64_t superseded_ = 0;
   std::shared_ptr<WriteFeed> feed_;
   SteadyTime last_sweep_{};
 };

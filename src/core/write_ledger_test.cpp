@@ -172,6 +172,37 @@ TEST(WriteLedger, ANamesEntryOlderThanAMinuteIsNotThisEvents) {
   EXPECT_EQ(ledger.files(), 0U) << "and it is dropped";
 }
 
+TEST(WriteLedger, AReusedInodeNumbersNewFileDoesNotInheritTheDeletedFilesWrites) {
+  // A temporary file written and deleted before its event came (the coalescer cancels the pair)
+  // leaves its writes behind; the filesystem gives its inode number to the next file.
+  WriteLedger ledger;
+  ledger.add(1, 2, {0, 5000}, writer(1), steady_now(), {}, 7);
+  ledger.add(1, 2, {0, 10}, writer(2), steady_now(), {}, 8);  // the new file written
+  auto got = ledger.take(1, 2, {}, WriteLedger::kNoWait);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(spans(*got), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 10}}));
+  ASSERT_EQ(got->writers.size(), 1U);
+  EXPECT_EQ(got->writers[0]->pid, 2);
+  EXPECT_EQ(got->generation, 8U);
+  EXPECT_EQ(ledger.superseded(), 1U);
+}
+
+TEST(WriteLedger, WritesSayWhichGenerationOfTheInodeTheyWentTo) {
+  // The new file never written: the analyzer compares the open file's generation with this one.
+  WriteLedger ledger;
+  ledger.add(1, 3, {0, 5000}, writer(1), steady_now(), {}, 7);
+  auto got = ledger.take(1, 3, {}, WriteLedger::kNoWait);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->generation, 7U);
+  ledger.add(1, 3, {0, 10}, writer(1));  // a tracer that does not know it
+  ledger.add(1, 3, {10, 10}, writer(1), steady_now(), {}, 7);
+  got = ledger.take(1, 3, {}, WriteLedger::kNoWait);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(spans(*got), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{0, 20}}));
+  EXPECT_EQ(got->generation, 7U);
+  EXPECT_EQ(ledger.superseded(), 0U);
+}
+
 TEST(WriteLedger, NamesCountTowardsTheFileCap) {
   WriteLedger ledger(WriteLedger::Limits{2, 4, 4});
   EXPECT_TRUE(ledger.add(1, 1, {0, 1}, writer(1)));

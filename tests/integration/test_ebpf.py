@@ -408,6 +408,35 @@ def test_several_writers_in_one_event_are_all_listed(fimon_bin, es, stream, tree
         agent.stop()
 
 
+def test_a_file_given_a_deleted_files_inode_number_does_not_inherit_its_writes(fimon_bin, es, stream, tree):
+    """A temporary file written and deleted at once never gets an event (created and deleted cancel
+    out), and ext4 gives its inode number to the next file: that file's event must not carry the
+    deleted file's written ranges and writer."""
+    watched, _ = tree
+    agent = ebpf_agent(fimon_bin, es, stream, tree)
+    try:
+        reused = []
+        for i in range(5):
+            temp = watched / f"temp{i}"
+            with open(temp, "wb") as f:
+                f.write(b"x" * 5000)
+            old_inode = os.stat(temp).st_ino
+            os.unlink(temp)
+            new = watched / f"new{i}"
+            new.touch()  # created, never written
+            if os.stat(new).st_ino == old_inode:
+                reused.append(new)
+        assert reused, "ext4 gave none of the new files a deleted file's inode number: nothing tested"
+        docs = agent.docs(lambda d: all(by_path(d, p) for p in reused))
+        for path in reused:
+            (doc,) = by_path(docs, path)
+            assert doc["event"]["action"] == "created"
+            assert doc["file"]["size"] == 0
+            assert writes(doc) == [], doc["fim"]
+    finally:
+        agent.stop()
+
+
 def test_a_watched_root_made_again_is_traced_again(fimon_bin, es, stream, tree):
     watched, _ = tree
     agent = ebpf_agent(fimon_bin, es, stream, tree)

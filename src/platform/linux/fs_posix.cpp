@@ -1,5 +1,7 @@
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -128,7 +130,11 @@ Result<std::size_t> ReadableFile::read(void* buffer, std::size_t size) {
 }
 
 Result<FileMeta> ReadableFile::stat() const {
-  return statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH);
+  auto meta = statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH);
+  int generation = 0;  // ext4, xfs, btrfs; others refuse (ENOTTY) and the generation stays unknown
+  if (meta && ::ioctl(static_cast<int>(handle_), FS_IOC_GETVERSION, &generation) == 0)
+    meta->generation = static_cast<std::uint32_t>(generation);
+  return meta;
 }
 
 Status make_private_directory(const std::string& path) {

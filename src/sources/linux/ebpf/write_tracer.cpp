@@ -348,7 +348,7 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
   }
   if (!ledger_->add(user_dev(r.dev), r.ino,
                     ChangedRange{static_cast<std::uint64_t>(r.offset), static_cast<std::uint64_t>(r.length)},
-                    process, steady_now(), captured)) {
+                    process, steady_now(), captured, r.generation)) {
     ++stats_->traced_dropped;
   }
   if (r.kind != FIMON_WRITE_MAPPED || !callbacks_.on_mapped_write) return;
@@ -387,7 +387,8 @@ void WriteTracer::on_mapping(const fimon_write_record& r, const void* data, std:
     ++stats_->unresolved;
     return;
   }
-  ledger_->add(user_dev(r.dev), r.ino, ChangedRange{}, process);  // the writer, no bytes yet
+  ledger_->add(user_dev(r.dev), r.ino, ChangedRange{}, process, steady_now(), {},
+               r.generation);  // the writer, no bytes yet
   if (!callbacks_.on_mapped_write) return;
   RawChange change;
   change.kind = ChangeKind::kModified;
