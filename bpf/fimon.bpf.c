@@ -309,6 +309,16 @@ static __always_inline __u64 stat_device(struct inode *inode, __u64 sb_dev) {
   return dev;
 }
 
+/* Filesystems whose FS_IOC_GETVERSION returns the inode's own i_generation, which the agent
+ * compares with the record's (stacked ones and FUSE answer with another inode's, or the daemon's). */
+#define EXT4_SUPER_MAGIC_VALUE 0xEF53 /* ext2, ext3 and ext4 alike */
+#define XFS_SUPER_MAGIC_VALUE 0x58465342
+#define F2FS_SUPER_MAGIC_VALUE 0xF2F52010
+static __always_inline __u32 generation_is_reported(unsigned long magic) {
+  return magic == EXT4_SUPER_MAGIC_VALUE || magic == XFS_SUPER_MAGIC_VALUE || magic == BTRFS_SUPER_MAGIC_VALUE ||
+         magic == F2FS_SUPER_MAGIC_VALUE;
+}
+
 /* The task's fields are direct loads from a BTF pointer, not probe reads: this runs at every
  * traced write, and each helper call cost about as much as the rest of a field's work. */
 static __always_inline void describe(struct fimon_write_record *r, struct inode *inode, __u64 sb_dev,
@@ -321,6 +331,7 @@ static __always_inline void describe(struct fimon_write_record *r, struct inode 
   r->sb_dev = sb_dev;
   r->ino = BPF_CORE_READ(inode, i_ino);
   r->generation = BPF_CORE_READ(inode, i_generation);
+  r->generation_known = generation_is_reported(BPF_CORE_READ(inode, i_sb, s_magic));
   r->offset = offset;
   r->length = length;
   /* The process's, not the thread's: one identity (entity id, name) for all its threads. */

@@ -26,8 +26,11 @@ struct fimon_write_record {
   __u32 uid; /* effective */
   __u32 gid; /* effective */
   __u32 kind;
-  __u32 generation; /* the inode's: a reused inode number's new file has another (0 on some filesystems) */
-  char comm[16];
+  /* The inode's generation, on filesystems whose FS_IOC_GETVERSION answers with it (ext2/3/4, xfs,
+   * btrfs, f2fs; not stacked or FUSE ones): a file given a deleted file's inode number has another. */
+  __u32 generation;
+  __u32 generation_known;
+  char comm[16]; /* the struct ends here, 8-aligned: no padding of old ring bytes */
 };
 
 #define FIMON_PATH_WINDOW 4096

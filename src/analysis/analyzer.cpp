@@ -107,11 +107,13 @@ std::optional<KernelWrites> take_kernel_writes(WriteLedger& ledger, const FileEv
 
 // Whether the writes went to another file that had the same inode number: a temporary file written
 // and deleted before its event came (the coalescer cancels the pair), whose number the filesystem
-// gave to this one. Only the open file's stat knows its generation, so this is decided after the
-// content pass.
-bool writes_of_another_file(const KernelWrites& traced, const FileEvent& event) {
-  return traced.generation && event.meta && event.meta->generation &&
-         *traced.generation != *event.meta->generation;
+// gave to this one. Only the open file tells its generation, so this is decided after the content
+// pass, and only when the file opened is the one the writes were taken for (not one that replaced
+// it in between).
+bool writes_of_another_file(const KernelWrites& traced, std::uint64_t device, std::uint64_t inode,
+                            const FileEvent& event) {
+  return traced.generation && event.meta && event.meta->inode_generation && event.meta->device == device &&
+         event.meta->inode == inode && *traced.generation != *event.meta->inode_generation;
 }
 
 // The tracer's view joins the event: exact written ranges, and writers with their full identity
@@ -222,6 +224,8 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   // be lost to the live event that follows (a file written while the first start-up scan walks
   // the tree). One a live event recorded meanwhile, it compares and may report, with the writes.
   std::optional<KernelWrites> traced;
+  const std::uint64_t taken_device = event.meta->device;  // the file the writes are taken for
+  const std::uint64_t taken_inode = event.meta->inode;
   if (ledger_ != nullptr && (!item.record_only || before.has_value())) {
     traced = take_kernel_writes(*ledger_, event,
                                 item.action == Action::kScanned ? WriteLedger::kNoWait : event.time);
@@ -242,6 +246,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
     o.block_digests = event.meta->size <= kBlockDigestMaxFileSize;
     o.excerpt_bytes = capture_allowed(item.path) ? options_.excerpt_bytes : 0;
     o.keep_content_up_to = diff_wanted(item.path) ? options_.diff_max_file_size : 0;
+    o.inode_generation = traced && traced->generation;
     pass = read_content(item.path, o, buffer_);
     if (pass.meta) {
       // The owner as the path's stat described it: on Windows the open file's stat reads none, and
@@ -264,7 +269,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   } else if (event.meta->type != FileType::kDir) {
     event.hash_skipped = "not_regular_file";  // FIFOs, sockets, devices: never opened
   }
-  if (traced && !writes_of_another_file(*traced, event))
+  if (traced && !writes_of_another_file(*traced, taken_device, taken_inode, event))
     attach_kernel_writes(*ledger_, event, std::move(*traced), capture_allowed(item.path));
 
   // Decide what this is, now that the before and after are both known. A name the kernel saw

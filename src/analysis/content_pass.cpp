@@ -97,6 +97,7 @@ ContentPass read_content(const std::string& path, const ContentPassOptions& opti
   }
   if (auto opened = file->stat(); opened) {
     out.meta = std::move(opened.value());
+    if (options.inode_generation) out.meta->inode_generation = file->inode_generation();
     if (out.meta->size > options.max_file_size) {
       out.skipped = "too_large";
       return out;

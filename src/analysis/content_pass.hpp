@@ -25,6 +25,7 @@ struct ContentPassOptions {
   bool block_digests = false;                              // compute block digests for this content
   std::size_t excerpt_bytes = 0;                           // 0: capture no excerpt
   std::uint64_t keep_content_up_to = 0;  // keep the bytes when the file is at most this large (0: never)
+  bool inode_generation = false;         // read it into meta (one more syscall): traced writes need it
 };
 
 struct ContentPass {

@@ -109,9 +109,9 @@ struct FileMeta {
   WallTimeNs mtime = 0;
   WallTimeNs ctime = 0;
   std::optional<WallTimeNs> btime;  // birth time where the filesystem keeps it
-  // The inode's generation (Linux, of an open file, where the filesystem reports it): a file given a
-  // deleted file's inode number has another, so the deleted file's traced writes are not its own.
-  std::optional<std::uint32_t> generation;
+  // The inode's generation (Linux, read from the open file when traced writes need it and the
+  // filesystem reports it): a file given a deleted file's inode number has another.
+  std::optional<std::uint32_t> inode_generation;
   std::string owner;     // user name, empty when unknown
   std::string owner_id;  // Windows: the owner's SID (posix_ids false)
   std::string group;

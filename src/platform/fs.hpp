@@ -44,6 +44,8 @@ class ReadableFile {
   Result<std::size_t> read(void* buffer, std::size_t size);
   // Metadata of the open file (the bytes read belong to exactly this file).
   Result<FileMeta> stat() const;
+  // The inode's generation (Linux: FS_IOC_GETVERSION), where the filesystem reports one.
+  std::optional<std::uint32_t> inode_generation() const;
 
  private:
   explicit ReadableFile(std::intptr_t handle) : handle_(handle) {}

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -130,11 +131,17 @@ Result<std::size_t> ReadableFile::read(void* buffer, std::size_t size) {
 }
 
 Result<FileMeta> ReadableFile::stat() const {
-  auto meta = statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH);
-  int generation = 0;  // ext4, xfs, btrfs; others refuse (ENOTTY) and the generation stays unknown
-  if (meta && ::ioctl(static_cast<int>(handle_), FS_IOC_GETVERSION, &generation) == 0)
-    meta->generation = static_cast<std::uint32_t>(generation);
-  return meta;
+  return statx_at(static_cast<int>(handle_), "", AT_EMPTY_PATH);
+}
+
+std::optional<std::uint32_t> ReadableFile::inode_generation() const {
+  // The filesystems that answer store an int; the request is declared with a long, which a FUSE
+  // daemon may fill whole: room for either, and the int read from where the kernel puts it.
+  alignas(long) unsigned char reply[sizeof(long)] = {};
+  if (::ioctl(static_cast<int>(handle_), FS_IOC_GETVERSION, reply) != 0) return std::nullopt;  // ENOTTY: none
+  int generation = 0;
+  std::memcpy(&generation, reply, sizeof generation);
+  return static_cast<std::uint32_t>(generation);
 }
 
 Status make_private_directory(const std::string& path) {

@@ -141,6 +141,10 @@ Result<FileMeta> ReadableFile::stat() const {
   return meta_of(reinterpret_cast<HANDLE>(handle_), "<open file>");
 }
 
+std::optional<std::uint32_t> ReadableFile::inode_generation() const {
+  return std::nullopt;  // ETW files writes by name: nothing to tell apart
+}
+
 std::string default_state_dir() {
   wchar_t buffer[MAX_PATH];
   const DWORD n = GetEnvironmentVariableW(L"ProgramData", buffer, MAX_PATH);

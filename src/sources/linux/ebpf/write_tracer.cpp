@@ -33,6 +33,7 @@
 
 namespace fimon {
 namespace {
+static_assert(sizeof(fimon_write_record) == 96, "fimon_write_record has no padding of old ring bytes");
 
 constexpr int kPollMs = 50;  // how stale the ledger may be when nothing wakes us
 
@@ -111,6 +112,12 @@ void skip_missing_tracepoints(bpf_object* object) {
     missing += (missing.empty() ? "" : ", ") + tracepoint;
   }
   if (!missing.empty()) log::info("ebpf: not on this kernel, left out: ", missing);
+}
+
+// The inode's generation where the kernel read one the agent can compare (fimon_write_record.h).
+std::optional<std::uint32_t> generation_of(const fimon_write_record& r) {
+  if (!r.generation_known) return std::nullopt;
+  return r.generation;
 }
 
 }  // namespace
@@ -348,7 +355,7 @@ void WriteTracer::on_record(const void* data, std::size_t size) {
   }
   if (!ledger_->add(user_dev(r.dev), r.ino,
                     ChangedRange{static_cast<std::uint64_t>(r.offset), static_cast<std::uint64_t>(r.length)},
-                    process, steady_now(), captured, r.generation)) {
+                    process, steady_now(), captured, generation_of(r))) {
     ++stats_->traced_dropped;
   }
   if (r.kind != FIMON_WRITE_MAPPED || !callbacks_.on_mapped_write) return;
@@ -388,7 +395,7 @@ void WriteTracer::on_mapping(const fimon_write_record& r, const void* data, std:
     return;
   }
   ledger_->add(user_dev(r.dev), r.ino, ChangedRange{}, process, steady_now(), {},
-               r.generation);  // the writer, no bytes yet
+               generation_of(r));  // the writer, no bytes yet
   if (!callbacks_.on_mapped_write) return;
   RawChange change;
   change.kind = ChangeKind::kModified;
