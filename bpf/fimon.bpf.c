@@ -296,10 +296,9 @@ struct btrfs_inode___fimon {
 /* The device stat() reports, so that the agent finds the records under stat()'s (device, inode):
  * the superblock's, except on btrfs, where each subvolume has its own (and its own inode numbers,
  * so the superblock's device would mix files of different subvolumes). */
-static __always_inline __u64 stat_device(struct inode *inode, __u64 sb_dev) {
+static __always_inline __u64 stat_device(struct inode *inode, __u64 sb_dev, unsigned long magic) {
   __u64 dev = sb_dev;
-  if (bpf_core_type_exists(struct btrfs_inode___fimon) &&
-      BPF_CORE_READ(inode, i_sb, s_magic) == BTRFS_SUPER_MAGIC_VALUE) {
+  if (bpf_core_type_exists(struct btrfs_inode___fimon) && magic == BTRFS_SUPER_MAGIC_VALUE) {
     struct btrfs_inode___fimon *b =
         (void *)((char *)inode - bpf_core_field_offset(struct btrfs_inode___fimon, vfs_inode));
     __u64 subvolume = BPF_CORE_READ(b, root, anon_dev);
@@ -327,11 +326,12 @@ static __always_inline void describe(struct fimon_write_record *r, struct inode 
   struct task_struct *leader = task->group_leader;
   const struct cred *cred = task->cred;
   __u64 id = bpf_get_current_pid_tgid();
-  r->dev = stat_device(inode, sb_dev);
+  unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+  r->dev = stat_device(inode, sb_dev, magic);
   r->sb_dev = sb_dev;
   r->ino = BPF_CORE_READ(inode, i_ino);
   r->generation = BPF_CORE_READ(inode, i_generation);
-  r->generation_known = generation_is_reported(BPF_CORE_READ(inode, i_sb, s_magic));
+  r->generation_known = generation_is_reported(magic);
   r->offset = offset;
   r->length = length;
   /* The process's, not the thread's: one identity (entity id, name) for all its threads. */

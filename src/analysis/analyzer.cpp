@@ -105,17 +105,6 @@ std::optional<KernelWrites> take_kernel_writes(WriteLedger& ledger, const FileEv
              : ledger.take_path(event.path, seen);
 }
 
-// Whether the writes went to another file that had the same inode number: a temporary file written
-// and deleted before its event came (the coalescer cancels the pair), whose number the filesystem
-// gave to this one. Only the open file tells its generation, so this is decided after the content
-// pass, and only when the file opened is the one the writes were taken for (not one that replaced
-// it in between).
-bool writes_of_another_file(const KernelWrites& traced, std::uint64_t device, std::uint64_t inode,
-                            const FileEvent& event) {
-  return traced.generation && event.meta && event.meta->inode_generation && event.meta->device == device &&
-         event.meta->inode == inode && *traced.generation != *event.meta->inode_generation;
-}
-
 // The tracer's view joins the event: exact written ranges, and writers with their full identity
 // (replacing the thinner record of the same process, or added after the others).
 void attach_kernel_writes(const WriteLedger& ledger, FileEvent& event, KernelWrites&& traced,
@@ -224,8 +213,6 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   // be lost to the live event that follows (a file written while the first start-up scan walks
   // the tree). One a live event recorded meanwhile, it compares and may report, with the writes.
   std::optional<KernelWrites> traced;
-  const std::uint64_t taken_device = event.meta->device;  // the file the writes are taken for
-  const std::uint64_t taken_inode = event.meta->inode;
   if (ledger_ != nullptr && (!item.record_only || before.has_value())) {
     traced = take_kernel_writes(*ledger_, event,
                                 item.action == Action::kScanned ? WriteLedger::kNoWait : event.time);
@@ -235,6 +222,7 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   }
 
   ContentPass pass;
+  bool opened_the_stated_file = false;  // the file opened is the one the path's stat (and the writes) named
   if (event.meta->type == FileType::kFile && event.meta->size > options_.max_file_size) {
     event.hash_skipped = "too_large";
   } else if (event.meta->type == FileType::kFile) {
@@ -252,7 +240,9 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
       // The owner as the path's stat described it: on Windows the open file's stat reads none, and
       // a uid of 0 in the baseline made every later scan re-read the file. (Not from a file the
       // name pointed at before it was replaced.)
-      if (pass.meta->inode == event.meta->inode && pass.meta->device == event.meta->device) {
+      opened_the_stated_file =
+          pass.meta->inode == event.meta->inode && pass.meta->device == event.meta->device;
+      if (opened_the_stated_file) {
         pass.meta->uid = event.meta->uid;
         pass.meta->gid = event.meta->gid;
       }
@@ -269,7 +259,11 @@ std::optional<FileEvent> Analyzer::analyse(const WorkItem& item) {
   } else if (event.meta->type != FileType::kDir) {
     event.hash_skipped = "not_regular_file";  // FIFOs, sockets, devices: never opened
   }
-  if (traced && !writes_of_another_file(*traced, taken_device, taken_inode, event))
+  // Writes to another file that had this inode number are not this file's: a temporary file written
+  // and deleted before its event came (the coalescer cancels the pair). Only the open file tells
+  // its generation, so this is decided after the content pass.
+  if (traced &&
+      !(opened_the_stated_file && other_generation(traced->generation, event.meta->inode_generation)))
     attach_kernel_writes(*ledger_, event, std::move(*traced), capture_allowed(item.path));
 
   // Decide what this is, now that the before and after are both known. A name the kernel saw

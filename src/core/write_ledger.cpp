@@ -90,19 +90,12 @@ void WriteLedger::record(Entry& e, ChangedRange range, const ProcessRef& writer,
     e.writers.push_back(writer);
 }
 
-namespace {
-// Two known generations that differ: the inode number went to another file in between.
-bool other_file(const std::optional<std::uint32_t>& a, const std::optional<std::uint32_t>& b) {
-  return a && b && *a != *b;
-}
-}  // namespace
-
 bool WriteLedger::add(std::uint64_t device, std::uint64_t inode, ChangedRange range, const ProcessRef& writer,
                       SteadyTime now, std::string_view captured, std::optional<std::uint32_t> generation) {
   std::lock_guard lock(mutex_);
   Entry* e = find_or_insert(entries_, Key{device, inode}, now);
   if (e == nullptr) return false;
-  if (other_file(e->generation, generation)) {
+  if (other_generation(e->generation, generation)) {
     *e = Entry{};  // a deleted file's writes, whose event never came
     ++superseded_;
   }

@@ -32,6 +32,11 @@ struct KernelWrites {
   std::optional<std::uint32_t> generation;
 };
 
+// Two known generations of one inode number that differ: the number went to another file in between.
+inline bool other_generation(std::optional<std::uint32_t> a, std::optional<std::uint32_t> b) {
+  return a && b && *a != *b;
+}
+
 // A source that fills the ledger from a queue of its own (the eBPF ring) says how to wait for it:
 // an event must not be analysed before the writes the kernel queued ahead of it are in the ledger.
 class WriteFeed {

@@ -9,15 +9,13 @@
 namespace fimon::platform {
 namespace {
 
+const EVP_MD* fetch(const char* name) {
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-const EVP_MD* fetch(const char* name) {
   return EVP_MD_fetch(nullptr, name, nullptr);
-}
 #else  // OpenSSL 1.1: no providers, nothing to fetch
-const EVP_MD* fetch(const char* name) {
   return EVP_get_digestbyname(name);
-}
 #endif
+}
 
 const EVP_MD* digest_for(HashAlgo algo) {
   // Null where the provider refuses one (MD5 in FIPS mode): reported by make_hasher.
