@@ -5,6 +5,8 @@ Runs every scenario in one invocation, prints the report as Markdown and writes 
 PNG plots, to --out:
   burst    100,000 small files from one process: no monitor, fimon on ebpf/fanotify/inotify,
            inotifywait, fatrace, auditd
+  floor    the same writer beside fimon's kernel feeds alone (fanotify, eBPF), no agent behind
+           them: what the kernel itself charges
   large    10 edits of a few bytes into a 1 GiB file vs sha256sum of the file
   steady   1,000 modified files/s for 60 s: write -> searchable p50/p99, agent CPU
   scan     `fimon scan` of 200,000 files (and 4 x 64 MiB) vs sha256sum and aide --init
@@ -28,11 +30,12 @@ import benchlib as bl  # noqa: E402
 import burst  # noqa: E402
 import hash_rate  # noqa: E402
 import idle  # noqa: E402
+import kernel_floor  # noqa: E402
 import large_edits  # noqa: E402
 import scan_throughput  # noqa: E402
 import steady_stream  # noqa: E402
 
-SCENARIOS = {"burst": burst, "large": large_edits, "steady": steady_stream, "scan": scan_throughput,
+SCENARIOS = {"burst": burst, "floor": kernel_floor, "large": large_edits, "steady": steady_stream, "scan": scan_throughput,
              "hash": hash_rate, "idle": idle}
 PEERS = ("inotifywait", "fatrace", "auditd", "auditctl", "aide", "sha256sum", "openssl", "gnuplot")
 
@@ -45,6 +48,7 @@ def package_version(package):
 def quick(opts):
     """Every scenario at a size that takes seconds: the smoke run."""
     opts.files, opts.burst_timeout, opts.burst_rounds = 1000, 60, 1
+    opts.floor_rounds = 1
     opts.large_size, opts.edits = 16 * bl.MIB, 2
     opts.rate, opts.duration, opts.steady_backends = 100, 3, "ebpf"
     opts.scan_files, opts.scan_dirs, opts.large_files, opts.large_file_size = 500, 10, 1, 8 * bl.MIB

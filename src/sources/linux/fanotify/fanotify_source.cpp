@@ -13,6 +13,7 @@
 #include "core/log.hpp"
 #include "platform/identity.hpp"
 #include "platform/linux/errors.hpp"
+#include "sources/linux/fanotify/fanotify_marks.hpp"
 #include "sources/linux/mounts.hpp"
 
 namespace fimon {
@@ -25,9 +26,6 @@ constexpr WallTimeNs kGapSlackNs = 2'000'000'000;
 bool renames_a_directory(std::uint64_t mask) {
   return (mask & FAN_ONDIR) && (mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO));
 }
-
-constexpr std::uint64_t kBaseMask =
-    FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB | FAN_ONDIR;
 
 // The longest mount point that holds `path`.
 const Mount* mount_of(const std::vector<Mount>& mounts, const std::string& path) {
@@ -66,12 +64,9 @@ void close_pidfd_of(const char* event, const fanotify_event_metadata& meta) {
 
 Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& context,
                                                        std::unique_ptr<WriteTracer> tracer) {
-  // Richest reporting first; older kernels refuse flags they do not know with EINVAL. The parent's
-  // handle and the name are all the agent reads: the object's own handle (FAN_REPORT_FID, and
-  // FAN_REPORT_TARGET_FID for entry events) would cost the writer one more handle encoded in the
-  // kernel per event, and identity comes from stat at analysis time anyway.
-  const unsigned int base = FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME;
-  const unsigned int attempts[] = {base | FAN_REPORT_PIDFD, base};
+  // Richest reporting first; older kernels refuse flags they do not know with EINVAL.
+  const unsigned int base = fanotify_marks::kInitFlags;
+  const unsigned int attempts[] = {base | fanotify_marks::kPidfdFlag, base};
   int fd = -1;
   int err = 0;
   for (const unsigned int flags : attempts) {
@@ -150,8 +145,8 @@ Status FanotifySource::mark_filesystems() {
 // FAN_RENAME (one event with both names) where the kernel has it (5.17), else the two halves.
 bool FanotifySource::mark_filesystem(const std::string& path) {
   const auto mark = [&](std::uint64_t moves) {
-    return fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, kBaseMask | moves, AT_FDCWD,
-                         path.c_str()) == 0;
+    return fanotify_mark(fan_fd_, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, fanotify_marks::kEventMask | moves,
+                         AT_FDCWD, path.c_str()) == 0;
   };
   if (has_rename_) {
     if (mark(FAN_RENAME)) return true;

@@ -1,0 +1,27 @@
+// What the agent asks fanotify for, in one place: the fanotify source marks with it, and the
+// bench's kernel-feed probe (bench/kernel_feed.cpp) too, so the kernel's price it measures is the
+// agent's own.
+#pragma once
+
+#include <sys/fanotify.h>
+
+#include <cstdint>
+
+namespace fimon::fanotify_marks {
+
+// The parent's handle and the name are all the agent reads: the object's own handle
+// (FAN_REPORT_FID, and FAN_REPORT_TARGET_FID for entry events) would cost the writer one more handle
+// encoded in the kernel per event, and identity comes from stat at analysis time anyway.
+inline constexpr unsigned int kInitFlags =
+    FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME;
+// Asked for first, where the kernel has it (5.15): the writer's pidfd with each event.
+inline constexpr unsigned int kPidfdFlag = FAN_REPORT_PIDFD;
+
+// Changes to names and attributes: what the names feed needs at the least.
+inline constexpr std::uint64_t kNameEvents = FAN_CREATE | FAN_DELETE | FAN_ATTRIB | FAN_ONDIR;
+// Changes to content; each costs the writer an event allocated in its own context (and merged).
+inline constexpr std::uint64_t kContentEvents = FAN_MODIFY | FAN_CLOSE_WRITE;
+// Every mark's mask, before FAN_RENAME or FAN_MOVED_FROM/TO, whichever the kernel has.
+inline constexpr std::uint64_t kEventMask = kNameEvents | kContentEvents;
+
+}  // namespace fimon::fanotify_marks
