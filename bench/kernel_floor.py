@@ -7,8 +7,8 @@ fimon_bench_kernel_feed (bench/kernel_feed.cpp), which sets up a feed exactly as
 reads and drops all it delivers: no analysis, no Elasticsearch. The slowdown is then what the
 kernel itself charges the writer for the feed, under any agent built on it; the burst's rows add
 the agent's analysis, the node's indexing and their share of the cores on top. Each configuration
-runs against the writer alone just before it, on a fresh tree on the burst's RAM-backed ext4, in
-rounds.
+runs beside a run of the writer alone (before it in one round, after it in the next), each on a
+fresh tree on the burst's RAM-backed ext4, in rounds.
 """
 import argparse
 import re
@@ -37,39 +37,54 @@ FEEDS = [
 
 
 class Feed:
-    """fimon_bench_kernel_feed on `root`'s filesystem until close()."""
+    """fimon_bench_kernel_feed on `tree` (the eBPF tracer watches it, fanotify marks its filesystem)
+    until close()."""
 
-    def __init__(self, opts, root, args):
+    def __init__(self, opts, tree, args):
         self.args = args
-        self.proc = subprocess.Popen([opts.kernel_feed, str(root)] + args, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([opts.kernel_feed, str(tree)] + args, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         if self.proc.stdout.readline().strip() != "ready":
             self.proc.wait()
             sys.exit(f"kernel_floor: {' '.join(args)}: {self.proc.stderr.read().strip()}")
 
     def close(self):
-        """Stops the feed. A feed that delivered nothing measured nothing: that fails the run."""
+        """Stops the feed; returns what it read and what the kernel lost."""
         self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=60)
-        if self.proc.returncode != 0:
-            sys.exit(f"kernel_floor: the feed failed: {err.strip()}")
-        read = re.search(r"fanotify bytes (\d+), traced writes (\d+)", out)
-        fanotify_bytes, traced = (int(read.group(1)), int(read.group(2))) if read else (0, 0)
-        if (any(a.startswith("--fanotify") for a in self.args) and fanotify_bytes == 0) or \
-                ("--ebpf" in self.args and traced == 0):
-            sys.exit(f"kernel_floor: {' '.join(self.args)} delivered nothing during the burst ({out.strip()!r})")
+        try:
+            out, err = self.proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # its programs must not stay attached for later scenarios
+            self.proc.kill()
+            out, err = self.proc.communicate()
+        read = re.search(r"fanotify bytes (\d+), overflows (\d+), traced writes (\d+), lost (\d+)", out)
+        if self.proc.returncode != 0 or not read:
+            sys.exit(f"kernel_floor: {' '.join(self.args)} failed: {err.strip() or out.strip()}")
+        return dict(zip(("fanotify_bytes", "overflows", "traced", "lost"), map(int, read.groups())))
+
+    def check(self, counts, files):
+        """A feed that delivered less than the burst, or lost some of it, cost less than its price."""
+        short = []
+        if any(a.startswith("--fanotify") for a in self.args) and (not counts["fanotify_bytes"] or counts["overflows"]):
+            short.append(f"fanotify read {counts['fanotify_bytes']} bytes, {counts['overflows']} overflows")
+        if "--ebpf" in self.args and (counts["traced"] < files or counts["lost"]):
+            short.append(f"{counts['traced']} traced writes for {files} files, {counts['lost']} lost")
+        if short:
+            sys.exit(f"kernel_floor: {' '.join(self.args)}: {'; '.join(short)}")
 
 
 def writer_run(opts, fs, feed_args=None):
     """(wall s, CPU s) of one writer run on a fresh tree, beside the feed when `feed_args`."""
     tree = Path(tempfile.mkdtemp(prefix="tree-", dir=fs))
     try:
-        feed = Feed(opts, fs, feed_args) if feed_args else None
-        try:
+        if not feed_args:
             return burst.run_writer(opts, tree)
+        feed = Feed(opts, tree, feed_args)
+        try:
+            result = burst.run_writer(opts, tree)
         finally:
-            if feed:
-                feed.close()
+            counts = feed.close()
+        feed.check(counts, opts.files)  # only once the writer succeeded: its own error comes first
+        return result
     finally:
         bl.remove(tree)
 
@@ -79,10 +94,15 @@ def run(opts, out_dir=None):
     samples = {label: [] for label, _, _ in FEEDS}
     try:
         # Rounds of every feed, not one feed's repeats back to back: this VM's speed drifts.
-        for _ in range(opts.floor_rounds):
+        # Each pair's order alternates from round to round: neither side always goes first.
+        for round_number in range(opts.floor_rounds):
             for label, args, _ in FEEDS:
-                alone = writer_run(opts, ram.mount)
-                fed = writer_run(opts, ram.mount, args)
+                if round_number % 2 == 0:
+                    alone = writer_run(opts, ram.mount)
+                    fed = writer_run(opts, ram.mount, args)
+                else:
+                    fed = writer_run(opts, ram.mount, args)
+                    alone = writer_run(opts, ram.mount)
                 samples[label].append((alone, fed))
     finally:
         ram.close()
@@ -99,9 +119,10 @@ def run(opts, out_dir=None):
         rows.append([label, meaning, f"{alone_s:.2f}", f"{fed_s:.2f}", f"{ratio:.2f}x{spread}",
                      f"{added_cpu:.2f}", f"{added_cpu / opts.files * 1e6:.1f}"])
     notes = [f"{opts.floor_rounds} round(s); each figure is the median of the rounds (the range of the "
-             "slowdown in brackets), each feed against the writer alone just before it",
+             "slowdown in brackets), each feed against the writer alone beside it",
              "writer CPU added: its user + system time beside the feed minus alone, the work the feed "
-             "puts into the writer's own syscalls"]
+             "puts into the writer's own syscalls",
+             "a feed that delivered less than the burst (eBPF: a record per file) or lost any of it fails the run"]
     plot = bl.bar_plot(out_dir, "kernel-floor", f"Kernel floor, {opts.files:,} files: writer slowdown",
                        "writer time / no feed", [r[0] for r in rows], ratios_median)
     return bl.Section(

@@ -5,6 +5,7 @@
 
 #include <sys/fanotify.h>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace fimon::fanotify_marks {
@@ -21,7 +22,13 @@ inline constexpr unsigned int kPidfdFlag = FAN_REPORT_PIDFD;
 inline constexpr std::uint64_t kNameEvents = FAN_CREATE | FAN_DELETE | FAN_ATTRIB | FAN_ONDIR;
 // Changes to content; each costs the writer an event allocated in its own context (and merged).
 inline constexpr std::uint64_t kContentEvents = FAN_MODIFY | FAN_CLOSE_WRITE;
-// Every mark's mask, before FAN_RENAME or FAN_MOVED_FROM/TO, whichever the kernel has.
+// Every mark's mask, with one of the two below.
 inline constexpr std::uint64_t kEventMask = kNameEvents | kContentEvents;
+// Renames as one event with both names, where the kernel has it (5.17)...
+inline constexpr std::uint64_t kRenameEvent = FAN_RENAME;
+// ...else as its two halves.
+inline constexpr std::uint64_t kMoveEvents = FAN_MOVED_FROM | FAN_MOVED_TO;
+// What the agent reads at a time.
+inline constexpr std::size_t kReadBufferSize = std::size_t{256} << 10;
 
 }  // namespace fimon::fanotify_marks

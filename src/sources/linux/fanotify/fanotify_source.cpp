@@ -19,7 +19,6 @@
 namespace fimon {
 namespace {
 
-constexpr std::size_t kReadBufferSize = std::size_t{256} << 10;
 constexpr WallTimeNs kGapSlackNs = 2'000'000'000;
 
 // A renamed directory moves every path below it: cached directory paths are stale from then on.
@@ -81,7 +80,7 @@ Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& cont
   if (fd < 0)
     return platform::errno_error(err, "fanotify_init (FID mode needs kernel >= 5.9 and CAP_SYS_ADMIN)");
 
-  auto reader = KernelQueueReader::create("fanotify", fd, kReadBufferSize);
+  auto reader = KernelQueueReader::create("fanotify", fd, fanotify_marks::kReadBufferSize);
   if (!reader) {
     close(fd);
     return reader.error();
@@ -149,12 +148,12 @@ bool FanotifySource::mark_filesystem(const std::string& path) {
                          AT_FDCWD, path.c_str()) == 0;
   };
   if (has_rename_) {
-    if (mark(FAN_RENAME)) return true;
-    if (errno != EINVAL || !mark(FAN_MOVED_FROM | FAN_MOVED_TO)) return false;
+    if (mark(fanotify_marks::kRenameEvent)) return true;
+    if (errno != EINVAL || !mark(fanotify_marks::kMoveEvents)) return false;
     has_rename_ = false;  // refused for FAN_RENAME alone: this kernel does not have it
     return true;
   }
-  return mark(FAN_MOVED_FROM | FAN_MOVED_TO);
+  return mark(fanotify_marks::kMoveEvents);
 }
 
 Status FanotifySource::start() {
