@@ -12,6 +12,7 @@ fresh tree on the burst's RAM-backed ext4, in rounds.
 """
 import argparse
 import re
+import select
 import signal
 import statistics
 import subprocess
@@ -44,9 +45,12 @@ class Feed:
         self.args = args
         self.proc = subprocess.Popen([opts.kernel_feed, str(tree)] + args, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
-        if self.proc.stdout.readline().strip() != "ready":
+        ready, _, _ = select.select([self.proc.stdout], [], [], 60)  # loading the programs takes ~1 s
+        if not ready or self.proc.stdout.readline().strip() != "ready":
+            self.proc.kill()
             self.proc.wait()
-            sys.exit(f"kernel_floor: {' '.join(args)}: {self.proc.stderr.read().strip()}")
+            why = self.proc.stderr.read().strip() or ("not ready within 60 s" if not ready else "exited")
+            sys.exit(f"kernel_floor: the feed {' '.join(args) or '(none)'}: {why}")
 
     def close(self):
         """Stops the feed; returns what it read and what the kernel lost."""
