@@ -1,7 +1,8 @@
 // The kernel's price of fimon's event feeds, with no agent behind them (bench/kernel_floor.py): the
 // feeds are set up as the agent sets them up for a watched ROOT (the same fanotify flags, mask and
-// reader; the agent's own write tracer), and everything they deliver is read and dropped. A writer's slowdown
-// beside this process is what the kernel itself charges for the feed, the floor under any agent built on it.
+// reader; the agent's own write tracer), and everything they deliver is read and dropped. A
+// writer's slowdown beside this process is what the kernel itself charges for the feed, the floor
+// under any agent built on it.
 //   fimon_bench_kernel_feed ROOT [--fanotify=names|all] [--ebpf]
 //     --fanotify=names  fanotify with name and attribute events only (no modify, no close_write)
 //     --fanotify=all    fanotify with the agent's own mask (the fanotify and ebpf backends)

@@ -35,8 +35,8 @@ import large_edits  # noqa: E402
 import scan_throughput  # noqa: E402
 import steady_stream  # noqa: E402
 
-SCENARIOS = {"burst": burst, "floor": kernel_floor, "large": large_edits, "steady": steady_stream, "scan": scan_throughput,
-             "hash": hash_rate, "idle": idle}
+SCENARIOS = {"burst": burst, "floor": kernel_floor, "large": large_edits, "steady": steady_stream,
+             "scan": scan_throughput, "hash": hash_rate, "idle": idle}
 PEERS = ("inotifywait", "fatrace", "auditd", "auditctl", "aide", "sha256sum", "openssl", "gnuplot")
 
 
