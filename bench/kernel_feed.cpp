@@ -66,18 +66,7 @@ void drop_events(const char* data, std::size_t size, std::atomic<std::uint64_t>*
     memcpy(&event, data + at, sizeof event);
     if (event.event_len < sizeof event || event.event_len > size - at) break;
     if (event.mask & FAN_Q_OVERFLOW) ++*overflows;
-    for (std::size_t info = event.metadata_len;
-         event.event_len - info >= sizeof(fanotify_event_info_header);) {
-      fanotify_event_info_header header{};
-      memcpy(&header, data + at + info, sizeof header);
-      if (header.len == 0 || header.len > event.event_len - info) break;
-      if (header.info_type == FAN_EVENT_INFO_TYPE_PIDFD && header.len >= sizeof(fanotify_event_info_pidfd)) {
-        fanotify_event_info_pidfd pidfd{};
-        memcpy(&pidfd, data + at + info, sizeof pidfd);
-        if (pidfd.pidfd >= 0) close(pidfd.pidfd);
-      }
-      info += header.len;
-    }
+    marks::close_pidfd_of(data + at, event);
     at += event.event_len;
   }
 }

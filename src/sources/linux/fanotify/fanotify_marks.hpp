@@ -1,9 +1,10 @@
-// What the agent asks fanotify for, in one place: the fanotify source marks with it, and the
-// bench's kernel-feed probe (bench/kernel_feed.cpp) too, so the kernel's price it measures is the
-// agent's own.
+// What the agent asks fanotify for, and the pidfd that comes with it, in one place: the fanotify
+// source uses it, and the bench's kernel-feed probe (bench/kernel_feed.cpp) too, so the kernel's
+// price it measures is the agent's own.
 #pragma once
 
 #include <sys/fanotify.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -30,5 +31,21 @@ inline constexpr std::uint64_t kRenameEvent = FAN_RENAME;
 inline constexpr std::uint64_t kMoveEvents = FAN_MOVED_FROM | FAN_MOVED_TO;
 // What the agent reads at a time.
 inline constexpr std::size_t kReadBufferSize = std::size_t{256} << 10;
+
+// Closes the pidfd an event may carry (kPidfdFlag) without decoding the rest of it. `meta` is the
+// event's header, copied out of `event`.
+inline void close_pidfd_of(const char* event, const fanotify_event_metadata& meta) {
+  const char* p = event + meta.metadata_len;
+  const char* end = event + meta.event_len;
+  while (p + sizeof(fanotify_event_info_header) <= end) {
+    const auto* header = reinterpret_cast<const fanotify_event_info_header*>(p);
+    if (header->len == 0 || p + header->len > end) return;
+    if (header->info_type == FAN_EVENT_INFO_TYPE_PIDFD) {
+      const int pidfd = reinterpret_cast<const fanotify_event_info_pidfd*>(p)->pidfd;
+      if (pidfd >= 0) close(pidfd);
+    }
+    p += header->len;
+  }
+}
 
 }  // namespace fimon::fanotify_marks

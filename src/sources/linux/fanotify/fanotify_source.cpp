@@ -44,21 +44,6 @@ bool name_exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-// Closes the pidfd an event may carry without decoding the rest of it.
-void close_pidfd_of(const char* event, const fanotify_event_metadata& meta) {
-  const char* p = event + meta.metadata_len;
-  const char* end = event + meta.event_len;
-  while (p + sizeof(fanotify_event_info_header) <= end) {
-    const auto* header = reinterpret_cast<const fanotify_event_info_header*>(p);
-    if (header->len == 0 || p + header->len > end) return;
-    if (header->info_type == FAN_EVENT_INFO_TYPE_PIDFD) {
-      const int pidfd = reinterpret_cast<const fanotify_event_info_pidfd*>(p)->pidfd;
-      if (pidfd >= 0) close(pidfd);
-    }
-    p += header->len;
-  }
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Source>> FanotifySource::create(const SourceContext& context,
@@ -272,7 +257,7 @@ void FanotifySource::handle_buffer(const char* buffer, std::size_t length) {
     }
     if (meta->fd >= 0) close(meta->fd);
     if (meta->pid == context_.own_pid) {  // the agent's own writes (state, logs): never events
-      close_pidfd_of(event, copy);
+      fanotify_marks::close_pidfd_of(event, copy);
       if (renames_a_directory(meta->mask)) dir_paths_.clear();  // still a rename: paths below it moved
       continue;
     }
